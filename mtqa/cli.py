@@ -1,0 +1,234 @@
+"""Command line: ``mtqa check``, ``mtqa gate``, ``mtqa config``, ``mtqa translators``.
+
+Exit status, as ruff does it: 0 pass, 1 findings (flagged passages / gate failed),
+2 usage, configuration or input error. The library never exits or prints; this module maps
+its results and exceptions to output and an exit status, in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mtqa import __version__
+from mtqa.errors import ConfigError, MtqaError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+EXTENSIONS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "github",
+}
+
+
+class UsageError(MtqaError):
+    """Bad command-line arguments."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too, but prints usage noise
+        raise UsageError(message if self.prog == "mtqa" else f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mtqa",
+        description="Machine-translation quality checks for Arabic and Persian news translated "
+        "to English: flags garbled passages, cross-checks translations and outlets, gates CI.",
+    )
+    parser.add_argument("--version", action="version", version=f"mtqa {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="text, JSONL, HTML or RSS/Atom files, directories of them, or - for stdin")
+        p.add_argument("--translator", action="append", default=[], metavar="NAME",
+                       help="translator from the registry (`mtqa translators`); repeat to compare "
+                       "two systems. Default: translate.default in the config")
+        p.add_argument("--no-translate", action="store_true",
+                       help="source-side checks only (fast); supplied translations are still scored")
+        p.add_argument("--format", action="append", default=[], metavar="FMT",
+                       help="json (default), jsonl, markdown, junit, github, html; repeat with -o")
+        p.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
+                       help="write to FILE instead of stdout; pair each with a --format, or let "
+                       "the extension choose (.json .jsonl .md .xml .html)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars on stderr")
+
+    check = sub.add_parser("check", help="check articles and write a report",
+                           description="Read articles, run every stage and write a report. "
+                           "Exit 0: nothing flagged; 1: flagged passages; 2: bad input or usage.")
+    run_options(check)
+    check.add_argument("--config", metavar="FILE", help="TOML overriding configs/defaults")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even if passages are flagged")
+
+    gate = sub.add_parser("gate", help="check articles and decide pass/fail for publication",
+                          description="Run the checks and apply the gate thresholds. "
+                          "Exit 0: pass; 1: gate failed; 2: bad input or usage.")
+    run_options(gate)
+    gate.add_argument("--config", metavar="FILE", default=None,
+                      help="gate thresholds (default: configs/gate.toml)")
+    gate.add_argument("--check-config", metavar="FILE",
+                      help="TOML overriding configs/defaults for the checks themselves")
+    gate.add_argument("--baseline", metavar="REPORT",
+                      help="an earlier JSON report: only regressions against it fail")
+
+    conf = sub.add_parser("config", help="show the resolved settings as JSON")
+    conf.add_argument("--config", metavar="FILE", help="TOML overriding configs/defaults")
+
+    sub.add_parser("translators", help="list the registered translators")
+    return parser
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """Pair formats with destinations (None = stdout)."""
+    from mtqa.report import FORMATS
+
+    formats, outputs = list(args.format), list(args.output)
+    if not outputs:
+        if len(formats) > 1:
+            raise UsageError("several --format values need as many -o FILE destinations")
+        pairs: list[tuple[str, str | None]] = [(formats[0] if formats else "json", None)]
+    elif not formats:
+        pairs = []
+        for out in outputs:
+            fmt = EXTENSIONS.get(Path(out).suffix.lower())
+            if fmt is None:
+                raise UsageError(f"{out}: cannot tell the format from the extension; add --format")
+            pairs.append((fmt, out))
+    elif len(formats) == len(outputs):
+        pairs = list(zip(formats, outputs, strict=True))
+    else:
+        raise UsageError(f"{len(formats)} --format values but {len(outputs)} -o destinations")
+    for fmt, _ in pairs:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+    return pairs
+
+
+def _write(report: object, pairs: list[tuple[str, str | None]]) -> None:
+    from mtqa.report import render
+
+    for fmt, dest in pairs:
+        text = render(report, fmt)  # type: ignore[arg-type]
+        if dest is None or dest == "-":
+            sys.stdout.write(text)
+            if not text.endswith("\n"):
+                sys.stdout.write("\n")
+            sys.stdout.flush()
+        else:
+            try:
+                Path(dest).parent.mkdir(parents=True, exist_ok=True)
+                Path(dest).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"{dest}: cannot write report ({exc.strerror})") from None
+
+
+def _run(args: argparse.Namespace, config_path: str | None) -> object:
+    from mtqa import pipeline
+    from mtqa.config import Config
+
+    if args.no_translate and args.translator:
+        raise UsageError("--translator and --no-translate contradict each other")
+    config = Config.load(config_path)
+    quiet = args.quiet or not sys.stderr.isatty()
+    options = pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
+                                  quiet=quiet)
+    return pipeline.run(args.inputs, config, options)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    pairs = _outputs(args)
+    report = _run(args, args.config)
+    _write(report, pairs)
+    if report.problems:  # type: ignore[attr-defined]
+        for problem in report.problems:  # type: ignore[attr-defined]
+            print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
+        return EXIT_ERROR
+    flagged = sum(p.flagged for a in report.articles for p in a.passages)  # type: ignore[attr-defined]
+    return EXIT_OK if flagged == 0 or args.exit_zero else EXIT_FINDINGS
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from mtqa import gate
+
+    pairs = _outputs(args)
+    gate_cfg = gate.load_gate_config(args.config)
+    baseline = _load_baseline(args.baseline) if args.baseline else None
+    report = _run(args, args.check_config)
+    result = gate.evaluate(report, gate_cfg, baseline)  # type: ignore[arg-type]
+    report.gate = result.to_dict()  # type: ignore[attr-defined]
+    _write(report, pairs)
+    for problem in report.problems:  # type: ignore[attr-defined]
+        print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
+    print(f"mtqa gate: {'PASS' if result.passed else 'FAIL'}", file=sys.stderr)
+    if report.problems:  # type: ignore[attr-defined]
+        return EXIT_ERROR
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
+def _load_baseline(path: str) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: baseline report not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: baseline is not a JSON report ({exc})") from None
+    if not isinstance(data, dict) or "articles" not in data:
+        raise UsageError(f"{path}: baseline is not an mtqa JSON report (no 'articles')")
+    return data
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from mtqa.config import Config
+
+    config = Config.load(args.config)
+    json.dump({"sources": config.sources, "settings": config.data}, sys.stdout,
+              indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_translators(args: argparse.Namespace) -> int:
+    from mtqa.translate import describe_translators
+
+    for name, description in describe_translators():
+        print(f"{name:24s} {description}")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "gate": cmd_gate, "config": cmd_config,
+            "translators": cmd_translators}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_ERROR
+        return COMMANDS[args.command](args)
+    except (MtqaError, ConfigError) as exc:
+        print(f"mtqa: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("mtqa: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+        if os.environ.get("MTQA_DEBUG"):
+            raise
+        print(f"mtqa: internal error: {type(exc).__name__}: {exc} (set MTQA_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        return EXIT_ERROR
