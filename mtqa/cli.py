@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+    except Exception as exc:  # last resort: one line, no traceback
         if os.environ.get("MTQA_DEBUG"):
             raise
         print(f"mtqa: internal error: {type(exc).__name__}: {exc} (set MTQA_DEBUG=1 for a traceback)",
