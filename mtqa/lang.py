@@ -1,8 +1,259 @@
 """Stage 2, language: tell Arabic from Persian (and keep Dari, ``prs``), and normalise text.
 
-OWNER: ingest/clean/segment helper. Interface:
+Interface::
 
-    identify(article: Article, cfg: dict) -> Article      # sets lang, lang_confidence; InputError if neither
-    normalize(text: str) -> str                           # same length as text (offsets stay valid)
-    signature(cfg: dict) -> dict[str, object]
+    identify(article, cfg) -> Article     # sets lang, lang_confidence; InputError if neither
+    normalize(text) -> str                # same length as text (offsets stay valid)
+    normalize_with_map(text) -> (str, list[int])   # removed characters dropped, index map back
+    fold(text) -> str                     # comparison key (may be shorter): normalize + casefold
+    signature(cfg) -> dict
+
+How the decision is made (all weights and word lists are in ``configs/defaults/language.toml``):
+
+1. Script: the share of Arabic-script letters among all letters must reach ``min_script_ratio``;
+   otherwise the text is rejected, naming the dominant other script (and "English" when common
+   English function words are present).
+2. Arabic vs Persian: letters that only one of the two languages uses (Persian پ چ ژ گ ی ک and
+   ZWNJ; Arabic ة ي ى ك) and frequent function words of each (``را``, ``است``, ``که`` … vs
+   ``الذي``, ``التي``, ``في`` …) are counted, weighted, and compared. When that evidence is thin
+   (short text), word frequencies from ``wordfreq`` break the tie.
+3. Dari vs Iranian Persian: Afghan usage markers (solar months دلو, حوت, جدی…, "صدراعظم",
+   "ایتلاف", "امریکا" without madda, Afghan spellings of Gregorian months "جنوری", "اکتوبر") are
+   counted against Iranian markers ("آمریکا", "ژانویه", Iranian month names, "نخست وزیر"). The
+   text is called ``prs`` when at least ``dari_min_markers`` Dari markers are found and they
+   outnumber the Iranian ones by ``dari_ratio``; otherwise it is ``fa``.
+4. A language declared by the input (JSONL ``lang``) wins when it maps to a supported code (the
+   script check still applies: English text declared as Arabic is still rejected).
 """
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from mtqa.errors import InputError
+from mtqa.model import Article
+
+VERSION = "1"
+
+# --- normalisation ----------------------------------------------------------------------------
+
+PLACEHOLDER = "\u0640"
+"""What :func:`normalize` puts where a character is removed (harakat, tatweel, bidi marks).
+
+It is the Arabic tatweel: a letter-joining character that tokenisers treat as part of a word, so
+a word with diacritics stays one token; :func:`fold` and :func:`normalize_with_map` drop it."""
+
+_MAP: dict[int, str] = {}
+for _src, _dst in {
+    "ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه",
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+    "\u200c": " ",  # ZWNJ: Persian half-space; written as a space just as often
+}.items():
+    _MAP[ord(_src)] = _dst
+for _i, _d in enumerate("0123456789"):
+    _MAP[0x0660 + _i] = _d  # Arabic-Indic digits
+    _MAP[0x06F0 + _i] = _d  # Extended Arabic-Indic (Persian) digits
+# Removed characters: harakat and Quranic marks, superscript alef, tatweel, ZWJ, bidi controls.
+_REMOVED = (
+    list(range(0x0610, 0x061B)) + list(range(0x064B, 0x0660)) + [0x0670, 0x0640]
+    + list(range(0x06D6, 0x06EE)) + [0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF]
+    + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A))
+)
+for _cp in _REMOVED:
+    _MAP[_cp] = PLACEHOLDER
+_TABLE = str.maketrans(_MAP)
+
+
+def normalize(text: str) -> str:
+    """Same-length normalisation for processing.
+
+    ي/ى → ی, ك → ک, أ/إ/آ/ٱ → ا, ۀ → ه, ZWNJ → space, Arabic-Indic and Persian digits → ASCII,
+    Arabic presentation forms → their base letters; harakat, tatweel, ZWJ and bidi marks →
+    :data:`PLACEHOLDER`. ``len(normalize(t)) == len(t)`` always, so offsets stay valid.
+    """
+    out = text.translate(_TABLE)
+    if any(0xFB50 <= ord(c) <= 0xFEFC for c in out):
+        chars = list(out)
+        for i, c in enumerate(chars):
+            if 0xFB50 <= ord(c) <= 0xFEFC:
+                base = unicodedata.normalize("NFKC", c).translate(_TABLE)
+                chars[i] = base if len(base) == 1 else c
+        out = "".join(chars)
+    return out
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise and drop removed characters; ``index[i]`` is the original offset of output ``i``."""
+    norm = normalize(text)
+    keep = [i for i, c in enumerate(norm) if c != PLACEHOLDER]
+    return "".join(norm[i] for i in keep), keep
+
+
+def fold(text: str) -> str:
+    """Comparison key: :func:`normalize`, placeholders dropped, casefolded, spaces collapsed."""
+    return " ".join(normalize(text).replace(PLACEHOLDER, "").casefold().split())
+
+
+# --- identification --------------------------------------------------------------------------
+
+_ARABIC_SCRIPT = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FC"
+                            r"\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC]")
+_WORD = re.compile(r"[^\W\d_]+")
+_ENGLISH_HINTS = frozenset("the and of to in is was for that with on are by from this".split())
+
+ALIASES: dict[str, str] = {
+    "ar": "ar", "ara": "ar", "arb": "ar", "arabic": "ar",
+    "fa": "fa", "fas": "fa", "per": "fa", "pes": "fa", "fa-ir": "fa", "persian": "fa", "farsi": "fa",
+    "prs": "prs", "fa-af": "prs", "dari": "prs", "prs-af": "prs",
+}
+
+
+def declared_code(value: str | None) -> str | None:
+    """The internal code ("ar", "fa", "prs") for a declared language, or None if unsupported."""
+    if not value:
+        return None
+    return ALIASES.get(value.strip().lower().replace("_", "-"))
+
+
+def _script_name(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ")[0].title() if name else "unknown"
+
+
+def script_profile(text: str, limit: int = 20000) -> tuple[float, int, Counter[str]]:
+    """(share of Arabic-script letters, number of letters, counts of other scripts) of a sample."""
+    sample = text[:limit]
+    arabic = len(_ARABIC_SCRIPT.findall(sample))
+    others: Counter[str] = Counter()
+    total = arabic
+    for ch in sample:
+        if ch.isalpha() and not _ARABIC_SCRIPT.match(ch):
+            total += 1
+            others[_script_name(ch)] += 1
+    return (arabic / total if total else 0.0), total, others
+
+
+def _looks_like(text: str, others: Counter[str]) -> str:
+    if not others:
+        return "no letters" if not _WORD.search(text) else "unknown script"
+    script = others.most_common(1)[0][0]
+    if script == "Latin":
+        words = [w.lower() for w in _WORD.findall(text[:5000])]
+        if words and sum(w in _ENGLISH_HINTS for w in words) / len(words) > 0.05:
+            return "English"
+        return "Latin script"
+    return f"{script} script"
+
+
+def _count_words(tokens: list[str], words: list[str]) -> int:
+    wanted = set(words)
+    return sum(t in wanted for t in tokens)
+
+
+def _count_phrases(text: str, phrases: list[str]) -> int:
+    return sum(text.count(p) for p in phrases)
+
+
+def _persian_or_arabic(raw: str, tokens: list[str], cfg: dict[str, Any]) -> tuple[str, float]:
+    """("ar" | "fa", confidence) from diagnostic letters and function words."""
+    weights = cfg["weights"]
+    fa = sum(raw.count(c) for c in cfg["persian_letters"]) * weights["letter"]
+    ar = sum(raw.count(c) for c in cfg["arabic_letters"]) * weights["letter"]
+    fa += _count_words(tokens, cfg["persian_words"]) * weights["word"]
+    ar += _count_words(tokens, cfg["arabic_words"]) * weights["word"]
+    ar += sum(t.startswith("ال") and len(t) > 3 for t in tokens) * weights["al_prefix"]
+    if fa + ar < cfg["min_evidence"]:
+        zf, za = _wordfreq_scores(tokens[: cfg["wordfreq_tokens"]])
+        fa += zf * weights["wordfreq"]
+        ar += za * weights["wordfreq"]
+    if fa + ar <= 0:
+        return "ar", 0.5
+    if fa > ar:
+        return "fa", fa / (fa + ar)
+    return "ar", ar / (fa + ar)
+
+
+def _wordfreq_scores(tokens: list[str]) -> tuple[float, float]:
+    """Summed Zipf-frequency advantage of each language over the other, for the given words."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is a dependency
+        return 0.0, 0.0
+    fa = ar = 0.0
+    for tok in tokens:
+        zf = zipf_frequency(tok, "fa")
+        za = zipf_frequency(tok, "ar")
+        if zf > za:
+            fa += zf - za
+        else:
+            ar += za - zf
+    return fa, ar
+
+
+_LIGHT = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": " ", "\u0640": None})
+
+
+def light_fold(text: str) -> str:
+    """Yeh/kaf unified, ZWNJ as space, tatweel dropped; keeps آ (آمریکا vs Dari امریکا)."""
+    return " ".join(text.translate(_LIGHT).split())
+
+
+def dari_markers(text: str, cfg: dict[str, Any]) -> tuple[int, int]:
+    """(Dari marker count, Iranian marker count) in a text."""
+    light = light_fold(text)
+    tokens = light.split()
+    dari = _count_words(tokens, _light_list(tuple(cfg["dari_words"])))
+    iran = _count_words(tokens, _light_list(tuple(cfg["iran_words"])))
+    dari += _count_phrases(light, _light_list(tuple(cfg["dari_phrases"])))
+    iran += _count_phrases(light, _light_list(tuple(cfg["iran_phrases"])))
+    return dari, iran
+
+
+@lru_cache(maxsize=32)
+def _light_list(words: tuple[str, ...]) -> list[str]:
+    return [light_fold(w) for w in words]
+
+
+def detect(text: str, cfg: dict[str, Any]) -> tuple[str | None, float, str]:
+    """(code or None, confidence, what it looks like) for a text; None when not Arabic/Persian."""
+    sample = text[: cfg["sample_chars"]]
+    ratio, letters, others = script_profile(sample)
+    if letters < cfg["min_letters"] or ratio < cfg["min_script_ratio"]:
+        return None, 1.0 - ratio, _looks_like(sample, others)
+    raw_tokens = _WORD.findall(sample)
+    code, conf = _persian_or_arabic(sample, raw_tokens, cfg)
+    if code == "fa":
+        d, i = dari_markers(sample, cfg)
+        if d >= cfg["dari_min_markers"] and d >= cfg["dari_ratio"] * max(i, 1):
+            code = "prs"
+            conf = conf * d / (d + i)
+    return code, conf * min(1.0, ratio / max(cfg["min_script_ratio"], 1e-9)), code
+
+
+def identify(article: Article, cfg: dict[str, Any]) -> Article:
+    """Set ``lang`` and ``lang_confidence``; raise InputError if the text is not ar/fa/prs."""
+    code, conf, looks = detect(article.text, cfg)
+    if code is None:
+        raise InputError(_where(article), f"text is not Arabic or Persian (looks like {looks})")
+    declared = declared_code(article.lang)
+    if declared is not None:
+        return replace(article, lang=declared, lang_confidence=1.0)
+    return replace(article, lang=code, lang_confidence=round(conf, 4))
+
+
+def _where(article: Article) -> str:
+    """The source, with the record's line when the article is one of several in a file."""
+    from pathlib import PurePath
+
+    if PurePath(article.source).stem == article.id:
+        return article.source
+    return f"{article.source}:{article.line}"
+
+
+def signature(cfg: dict[str, Any]) -> dict[str, object]:
+    return {"lang": VERSION, "script": cfg["min_script_ratio"], "dari": cfg["dari_min_markers"]}

@@ -1,0 +1,224 @@
+"""Scaling: time and peak memory of ``mtqa check --no-translate`` for 10, 100 and 1,000 articles.
+
+Articles are pseudo-articles recombined from the shared corpora (runs of consecutive FLORES-200
+and TICO-19 devtest sentences, grouped into paragraphs of one to three sentences, Arabic and
+Persian mixed). Each size runs in a fresh subprocess, so its peak RSS is its own. Inside that
+process a two-article warm-up loads the models first; the timed run is the CLI itself
+(``mtqa.cli.main``) writing a JSON report. Linear growth shows as a constant time per article
+and a log-log slope near 1.
+
+    python -m benchmarks.scaling                 # 10, 100, 1000 articles (several minutes)
+    python -m benchmarks.scaling --quick         # 3, 6, 12 articles (smoke run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import REPO, peak_rss_mib, read_lines, save, shared_dir
+
+# (language code, corpus file relative to shared/data) the generator draws from.
+CORPORA: tuple[tuple[str, str], ...] = (
+    ("ar", "flores200_devtest/arb_Arab.devtest"),
+    ("fa", "flores200_devtest/pes_Arab.devtest"),
+    ("ar", "tico19/en-ar/tico19-test.ar"),
+    ("fa", "tico19/en-fa/tico19-test.fa"),
+)
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def load_corpora(root: Path) -> dict[str, list[list[str]]]:
+    """Sentences per language, one list per corpus (kept apart so runs stay within one corpus)."""
+    out: dict[str, list[list[str]]] = {}
+    for lang, rel in CORPORA:
+        path = root / "data" / rel
+        if path.is_file():
+            lines = [s.strip() for s in read_lines(path) if s.strip()]
+            out.setdefault(lang, []).append(lines)
+    if not out:
+        raise FileNotFoundError(f"no corpus found under {root / 'data'}")
+    return out
+
+
+def make_articles(corpora: dict[str, list[list[str]]], n: int, seed: int = 13,
+                  min_sentences: int = 6, max_sentences: int = 16) -> list[tuple[str, str]]:
+    """``n`` pseudo-articles as (language, text); paragraphs are lines separated by a blank line.
+
+    Languages alternate; each article is a run of consecutive sentences from one corpus (FLORES
+    and TICO keep documents in order, so runs read like one story), split into paragraphs of
+    one to three sentences. Deterministic for a given seed.
+    """
+    rng = random.Random(seed)
+    langs = sorted(corpora)
+    articles = []
+    for i in range(n):
+        lang = langs[i % len(langs)]
+        corpus = rng.choice(corpora[lang])
+        k = min(len(corpus), rng.randint(min_sentences, max_sentences))
+        start = rng.randrange(0, len(corpus) - k + 1)
+        sentences = corpus[start:start + k]
+        paragraphs, j = [], 0
+        while j < len(sentences):
+            size = rng.choice((1, 2, 2, 3))
+            paragraphs.append(" ".join(sentences[j:j + size]))
+            j += size
+        articles.append((lang, "\n\n".join(paragraphs) + "\n"))
+    return articles
+
+
+def write_articles(articles: Sequence[tuple[str, str]], directory: Path) -> list[Path]:
+    """One UTF-8 ``.txt`` file per article, named ``<index>_<lang>.txt``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, (lang, text) in enumerate(articles):
+        path = directory / f"{i:05d}_{lang}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def loglog_slope(sizes: Sequence[float], times: Sequence[float]) -> float:
+    """Least-squares slope of log(time) against log(size); 1.0 is linear growth."""
+    xs = [math.log(s) for s in sizes]
+    ys = [math.log(max(t, 1e-9)) for t in times]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    if den == 0:
+        raise ValueError("need at least two different sizes for a slope")
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
+
+
+# ---------------------------------------------------------------- subprocess plumbing
+
+def run_worker(module: str, spec: dict[str, Any], timeout: float | None = None,
+               env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``python -m <module> --worker <json>`` in a fresh process; return its result dict.
+
+    The result also carries ``process_s`` (wall time of the whole process, interpreter start
+    included). A failed worker gives ``{"error": ...}`` instead of raising, so one broken
+    configuration does not lose the others.
+    """
+    cmd = [sys.executable, "-m", module, "--worker", json.dumps(spec)]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, **(env or {})})
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    wall = time.perf_counter() - t0
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line[len(RESULT_PREFIX):])
+            result["process_s"] = wall
+            return result
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+    return {"error": f"exit {proc.returncode}: " + " / ".join(tail)}
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Worker side: print the result line the parent looks for."""
+    result.setdefault("peak_rss_mib", peak_rss_mib())
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def count_passages(report_path: Path) -> tuple[int, int]:
+    """(all passages, content passages) in a JSON report."""
+    data = json.loads(report_path.read_text(encoding="utf-8"))
+    total = content = 0
+    for article in data.get("articles", []):
+        for p in article.get("passages", []):
+            total += 1
+            content += p.get("kind") == "content"
+    return total, content
+
+
+def check_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Time ``mtqa check`` over ``spec['dir']`` after a warm-up on ``spec['warmup']``."""
+    from mtqa import cli
+
+    extra = list(spec.get("args", ["--no-translate"]))
+    out = Path(spec["out"])
+    t0 = time.perf_counter()
+    if spec.get("warmup"):
+        code = cli.main(["check", spec["warmup"], *extra, "-q", "--exit-zero", "-o", str(out)])
+        if code != 0:
+            raise RuntimeError(f"warm-up run exited {code}")
+    warm_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    code = cli.main(["check", spec["dir"], *extra, "-q", "--exit-zero", "-o", str(out)])
+    elapsed = time.perf_counter() - t1
+    if code != 0:
+        raise RuntimeError(f"check exited {code}")
+    passages, content = count_passages(out)
+    return {"seconds": elapsed, "warmup_s": warm_s, "passages": passages, "content": content}
+
+
+def measure_sizes(sizes: Sequence[int], seed: int, workdir: Path, repeats: int = 1,
+                  timeout: float | None = None) -> list[dict[str, Any]]:
+    """One row per size: median check time, time per article, passages/s and peak RSS."""
+    corpora = load_corpora(shared_dir())
+    warm = workdir / "warmup"
+    write_articles(make_articles(corpora, 2, seed=seed + 1), warm)
+    rows = []
+    for n in sizes:
+        d = workdir / f"n{n}"
+        write_articles(make_articles(corpora, n, seed=seed), d)
+        results = [run_worker("benchmarks.scaling", {"dir": str(d), "warmup": str(warm),
+                                                     "out": str(workdir / f"report{n}.json")},
+                              timeout=timeout) for _ in range(repeats)]
+        ok = [r for r in results if "error" not in r]
+        if not ok:
+            rows.append({"articles": n, "error": results[0]["error"]})
+            continue
+        ok.sort(key=lambda r: r["seconds"])
+        med = ok[len(ok) // 2]
+        rows.append({"articles": n, "passages": med["passages"], "seconds": med["seconds"],
+                     "ms_per_article": 1000 * med["seconds"] / n,
+                     "passages_per_s": med["passages"] / med["seconds"],
+                     "peak_rss_mib": med["peak_rss_mib"], "process_s": med["process_s"],
+                     "runs": len(ok)})
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.scaling", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="article counts")
+    ap.add_argument("--repeats", type=int, default=1, help="runs per size (median reported)")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--quick", action="store_true", help="sizes 3 6 12: a smoke run")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        emit(check_worker(json.loads(args.worker)))
+        return 0
+    sizes = [3, 6, 12] if args.quick else args.sizes
+    with tempfile.TemporaryDirectory(prefix="mtqa-scaling-") as tmp:
+        os.environ.setdefault("MTQA_CACHE_DIR", str(Path(tmp) / "cache"))
+        rows = measure_sizes(sizes, args.seed, Path(tmp), repeats=args.repeats)
+    good = [r for r in rows if "error" not in r]
+    slope = loglog_slope([r["articles"] for r in good], [r["seconds"] for r in good]) \
+        if len({r["articles"] for r in good}) > 1 else None
+    settings = {"bench": "scaling", "sizes": "+".join(map(str, sizes)), "seed": args.seed,
+                "repeats": args.repeats, "threads": os.cpu_count(), "tr": "none"}
+    notes = (f"log-log slope of time against articles: {slope:.3f} (1.0 = linear)"
+             if slope is not None else "log-log slope: not enough sizes")
+    print(notes)
+    save("scaling", {"rows": rows, "loglog_slope": slope}, settings,
+         tables=[("check --no-translate by corpus size (warm: models loaded before timing)", rows)],
+         notes=notes)
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

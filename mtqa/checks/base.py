@@ -1,0 +1,123 @@
+"""The check base class, the context a check sees, and the registry of checks.
+
+A check is one small class with a stable ``code`` (``GARBnnn`` source side, ``TRANnnn``
+translation side), a ``name``, a one-sentence ``message`` template, ``supports(lang)`` and
+``run(ctx) -> list[Flag]`` (empty = pass). Parameters come from the ``[checks]`` config section
+(``ctx.cfg``) or from the fitted model file (``ctx.calib``), never from constants in code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from mtqa.checks.text import Lexicon, Token, tokens, units
+from mtqa.model import Flag, Severity, Translation
+
+SUPPORTED_LANGS = ("ar", "fa", "prs")
+
+
+@dataclass
+class Context:
+    """What a check may look at for one passage.
+
+    ``text`` is the whole article text (or a lone sentence); the passage is ``text[start:end]``
+    and its paragraph (all passages sharing its paragraph index) spans ``para_start:para_end``.
+    Checks may read the paragraph but report only flags anchored inside the passage.
+    """
+
+    text: str
+    start: int
+    end: int
+    lang: str
+    cfg: dict[str, Any]
+    lexicon: Lexicon
+    calib: dict[str, float] = field(default_factory=dict)  # thresholds fitted by the benchmark
+    para_start: int | None = None
+    para_end: int | None = None
+    prev_tail: str | None = None  # end of the previous content paragraph (None: there is none)
+    next_tail: str | None = None  # end of the next content paragraph
+    translation: Translation | None = None
+    logprob: float | None = None  # Seq-Logprob of mtqa's own rendering, when there is one
+    xling_cos: float | None = None  # source–translation cosine, computed in a batch beforehand
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.para_start is None:
+            self.para_start = self.start
+        if self.para_end is None:
+            self.para_end = self.end
+
+    @property
+    def passage(self) -> str:
+        return self.text[self.start : self.end]
+
+    def inside(self, pos: int) -> bool:
+        return self.start <= pos < self.end
+
+    def tokens(self) -> list[Token]:
+        if "tokens" not in self._cache:
+            self._cache["tokens"] = tokens(self.text, self.start, self.end)
+        return self._cache["tokens"]
+
+    def para_tokens(self) -> list[Token]:
+        if "ptokens" not in self._cache:
+            self._cache["ptokens"] = tokens(self.text, self.para_start, self.para_end)
+        return self._cache["ptokens"]
+
+    def para_units(self) -> list[tuple[int, int]]:
+        if "units" not in self._cache:
+            self._cache["units"] = units(self.text, self.para_start, self.para_end)
+        return self._cache["units"]
+
+    def words(self) -> list[Token]:
+        """Arabic-script tokens of the passage."""
+        return [t for t in self.tokens() if t.script == "arabic"]
+
+    def param(self, key: str) -> Any:
+        return self.cfg["params"][key]
+
+
+class Check:
+    """One rule. Subclasses set the class attributes and implement ``run``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]  # may use {text}
+    severity: ClassVar[Severity] = "warning"
+    side: ClassVar[str] = "source"
+    langs: ClassVar[tuple[str, ...]] = SUPPORTED_LANGS
+    needs_translation: ClassVar[bool] = False
+
+    def supports(self, lang: str) -> bool:
+        return lang in self.langs
+
+    def run(self, ctx: Context) -> list[Flag]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def flag(self, start: int, end: int, text: str, confidence: float = 1.0) -> Flag:
+        snippet = text[start:end].strip()
+        if len(snippet) > 60:
+            snippet = snippet[:57] + "…"
+        return Flag(code=self.code, name=self.name, message=self.message.format(text=snippet),
+                    start=start, end=end, severity=self.severity,
+                    confidence=round(max(0.0, min(1.0, confidence)), 4),
+                    side="translation" if self.side == "translation" else "source")
+
+
+REGISTRY: dict[str, type[Check]] = {}
+
+
+def register(cls: type[Check]) -> type[Check]:
+    """Class decorator: add a check to the registry under its code (codes are unique)."""
+    if cls.code in REGISTRY:
+        raise ValueError(f"duplicate check code {cls.code}")
+    REGISTRY[cls.code] = cls
+    return cls
+
+
+def all_checks() -> list[Check]:
+    """One instance of every registered check, in code order."""
+    from mtqa.checks import source, target  # noqa: F401  (registration happens on import)
+
+    return [REGISTRY[c]() for c in sorted(REGISTRY)]

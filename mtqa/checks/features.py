@@ -1,0 +1,105 @@
+"""Evidence per passage: every check's flag count plus the continuous scores, computed in batches.
+
+Evidence names (all floats; missing when they do not apply):
+
+- one per enabled check, named after it (``broken-phrase``, ``dangling-fragment`` …): the number
+  of flags it raised, capped at ``params.count_cap``;
+- ``boundary-bits``: surprisal of the worst full stop touching the passage and of what follows it
+  (missing when none does); ``end-bits``: surprisal of the text ending where the passage ends;
+- ``lm-bits``: bits per character under the clean character LM; ``lm-worst``: the same for the
+  passage's most surprising word; ``unknown-share`` / ``rare-share``: shares of words unknown to
+  wordfreq (after clitics) or rarer than ``params.rare_zipf``;
+- with a translation: ``xling-cos`` (e5-small cosine of source and translation), ``length-ratio``
+  (|log length ratio − its median on clean pairs|), ``seq-logprob`` (mtqa's own rendering only);
+- from the cross-checker when it ran: ``agreement_chrf``, ``agreement_cos``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mtqa.checks.base import Check, Context, all_checks
+from mtqa.checks.source import boundary_stats, lm_stats, word_stats
+from mtqa.checks.target import length_ratio
+from mtqa.checks.text import Lexicon
+from mtqa.model import Flag, Translation
+
+PASSTHROUGH = ("agreement_chrf", "agreement_cos")
+
+
+@dataclass
+class Result:
+    evidence: dict[str, float] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+
+
+_LEXICONS: dict[tuple[str, int], Lexicon] = {}
+
+
+def lexicon(cfg: dict, lang: str) -> Lexicon:
+    """The (cached) lexicon for ``lang`` built from the config's word lists."""
+    base = cfg["lexicon_alias"].get(lang, lang)
+    table = cfg["lexicon"][base]
+    key = (base, id(table))
+    if key not in _LEXICONS:
+        _LEXICONS[key] = Lexicon(table, cfg["wordfreq_lang"][base])
+    return _LEXICONS[key]
+
+
+def enabled_checks(cfg: dict) -> list[Check]:
+    wanted = set(cfg["enabled"])
+    return [c for c in all_checks() if c.code in wanted]
+
+
+def attach_cosines(contexts: Sequence[Context], cfg: dict) -> None:
+    """Fill ``xling_cos`` of every context with a translation, in one embedding batch."""
+    todo = [c for c in contexts if c.translation is not None and c.xling_cos is None]
+    if not todo:
+        return
+    from mtqa.embed import get_embedder
+
+    emb = get_embedder(cfg["embedder"])
+    texts = [c.passage for c in todo] + [c.translation.text if c.translation else "" for c in todo]
+    vecs = emb.encode(texts)
+    n = len(todo)
+    for i, c in enumerate(todo):
+        c.xling_cos = float(vecs[i] @ vecs[n + i])
+
+
+def evidence(ctx: Context, checks: Sequence[Check], cfg: dict) -> Result:
+    """Run every applicable check on one context and collect its evidence and flags."""
+    res = Result()
+    cap = cfg["params"]["count_cap"]
+    for check in checks:
+        if not check.supports(ctx.lang) or (check.needs_translation and ctx.translation is None):
+            continue
+        flags = check.run(ctx)
+        res.flags.extend(flags)
+        res.evidence[check.name] = float(min(len(flags), cap))
+    boundary, end = boundary_stats(ctx)
+    if boundary is not None:
+        res.evidence["boundary-bits"] = boundary
+    res.evidence["end-bits"] = end
+    bits, _, worst = lm_stats(ctx)
+    res.evidence["lm-bits"] = bits
+    res.evidence["lm-worst"] = worst
+    unknown, rare, _ = word_stats(ctx)
+    res.evidence["unknown-share"] = unknown
+    res.evidence["rare-share"] = rare
+    if ctx.translation is not None:
+        if ctx.xling_cos is not None:
+            res.evidence["xling-cos"] = ctx.xling_cos
+        med = ctx.calib.get("log_len_ratio_median", 0.0)
+        res.evidence["length-ratio"] = abs(length_ratio(ctx.passage, ctx.translation.text) - med)
+        if ctx.logprob is not None:
+            res.evidence["seq-logprob"] = ctx.logprob
+    return res
+
+
+def pick_translation(translations: Sequence[Translation]) -> tuple[Translation | None, float | None]:
+    """The rendering to check (the first) and the first available Seq-Logprob (mtqa's own)."""
+    if not translations:
+        return None, None
+    lp = next((t.mean_logprob for t in translations if t.mean_logprob is not None), None)
+    return translations[0], lp

@@ -1,0 +1,386 @@
+"""Source-side checks: what garbled machine-translated Arabic or Persian looks like on the page.
+
+Each check reads the passage (and, where a break spans a sentence boundary, its paragraph) and
+returns flags whose spans index ``ctx.text``. Word lists and limits are in ``[checks]`` config.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from itertools import pairwise
+
+from mtqa.checks.base import Check, Context, register
+from mtqa.checks.charlm import BOS, get_lm, map_text
+from mtqa.checks.text import TERMINAL, Token, fold, repeated_ngrams, tokens, unmatched_quotes
+from mtqa.config import config_dir
+from mtqa.model import Flag
+
+_CLOSERS = "”»\"')]"
+
+
+def _clip(ctx: Context, start: int, end: int) -> tuple[int, int]:
+    return max(start, ctx.start), min(end, ctx.end)
+
+
+def _ends_terminal(s: str) -> bool:
+    s = s.rstrip().rstrip(_CLOSERS)
+    return bool(s) and s[-1] in TERMINAL
+
+
+def _unit_words(ctx: Context, u: tuple[int, int]) -> list[Token]:
+    return [t for t in tokens(ctx.text, u[0], u[1]) if t.script in ("arabic", "latin", "digit")]
+
+
+@register
+class BrokenPhrase(Check):
+    """A full stop that cuts a phrase or a name in two ("أبو علي. مهدي المهندس")."""
+
+    code = "GARB001"
+    name = "broken-phrase"
+    message = "A full stop cuts a phrase or name in two: “{text}”"
+    severity = "error"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        lex = ctx.lexicon
+        tail_max = ctx.param("kunya_tail_words")
+        units = ctx.para_units()
+        out: list[Flag] = []
+        for a, b in pairwise(units):
+            if ctx.text[a[0]:a[1]].rstrip(_CLOSERS)[-1:] != ".":
+                continue
+            wa, wb = _unit_words(ctx, a), _unit_words(ctx, b)
+            if not wa or not wb:
+                continue
+            last = wa[-1]
+            broken = lex.has("nonfinal", last.text)
+            if not broken and len(wa) >= 2 and lex.has("kunya", wa[-2].text) and len(wb) <= tail_max:
+                broken = not any(fold(wb[0].text).startswith(p) for p in lex.sets.get("sentence_openers", ()))
+            cut_end = wb[0].end
+            if not broken:
+                hit = [t for t in wb[1:3] if lex.has("orphan_conjunctions", t.text)]
+                if hit:
+                    broken, cut_end = True, hit[0].end
+            if not broken:
+                continue
+            span_start = wa[-2].start if len(wa) >= 2 and lex.has("kunya", wa[-2].text) else last.start
+            if ctx.inside(a[1] - 1) or ctx.inside(b[0]):
+                s, e = _clip(ctx, span_start, cut_end)
+                if e > s:
+                    out.append(self.flag(s, e, ctx.text))
+        return out
+
+
+@register
+class DanglingFragment(Check):
+    """A 'sentence' of one or two words between full stops ("… برس. يضعط.")."""
+
+    code = "GARB002"
+    name = "dangling-fragment"
+    message = "A stray fragment stands alone as a sentence: “{text}”"
+    severity = "error"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        units = ctx.para_units()
+        if len(units) < 2:
+            return []
+        max_words = ctx.param("max_fragment_words")
+        out = []
+        for u in units:
+            if not ctx.inside(u[0]):
+                continue
+            raw = ctx.text[u[0]:u[1]]
+            body = raw.rstrip(_CLOSERS)
+            if body[-1:] != "." or body.endswith(".."):
+                continue  # an ellipsis marks a cut teaser, not a stray fragment
+            toks = tokens(ctx.text, u[0], u[1])
+            words = [t for t in toks if t.script == "arabic"]
+            if not words or len(toks) != len(words) or len(words) > max_words:
+                continue
+            if any(len(fold(w.text)) < 2 or ctx.lexicon.has("fragment_ok", w.text) for w in words):
+                continue
+            out.append(self.flag(u[0], min(u[1], ctx.end), ctx.text))
+        return out
+
+
+_STRAY = re.compile(r"[.،,؛;:!?؟](?:[\s”»\"]*[.،,؛;!?؟])+")
+
+
+@register
+class StrayPunctuation(Check):
+    """Doubled or stray punctuation (". ." "،،" "”. .")."""
+
+    code = "GARB003"
+    name = "stray-punctuation"
+    message = "Stray or doubled punctuation: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        out = []
+        for m in _STRAY.finditer(ctx.text, ctx.para_start, ctx.para_end):
+            if m.end() <= ctx.start or m.start() >= ctx.end:
+                continue
+            core = re.sub(r"\s", "", m.group())
+            if "..." in core or "…" in core:
+                continue  # an ellipsis (cut teasers end on "،...")
+            if set(core) <= {"!", "?", "؟"}:
+                continue  # "?!" and "!!" are emphatic, not garbled
+            out.append(self.flag(*_clip(ctx, m.start(), m.end()), ctx.text))
+        return out
+
+
+@register
+class UnbalancedQuote(Check):
+    """A quotation mark without a partner in its paragraph (a quote cut or never closed)."""
+
+    code = "GARB004"
+    name = "unbalanced-quote"
+    message = "A quotation is cut or never closed: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        out = []
+        units = ctx.para_units()
+        for pos, kind in unmatched_quotes(ctx.text, ctx.para_start, ctx.para_end):
+            if not ctx.inside(pos):
+                continue
+            unit = next((u for u in units if u[0] <= pos < u[1]), (ctx.start, ctx.end))
+            s, e = (unit[0], pos + 1) if kind == "close" else (pos, unit[1])
+            s, e = _clip(ctx, s, e)
+            out.append(self.flag(s, e, ctx.text))
+        return out
+
+
+def word_stats(ctx: Context) -> tuple[float, float, list[Token]]:
+    """(share of unknown words, share of rare words, unknown words) among the passage's words."""
+    if "wstats" in ctx._cache:
+        return ctx._cache["wstats"]
+    min_len = ctx.param("unknown_min_chars")
+    rare = ctx.param("rare_zipf")
+    words = [w for w in ctx.words() if len(fold(w.text)) >= min_len and not any(c.isdigit() for c in w.text)]
+    zs = [ctx.lexicon.zipf(w.text) for w in words]
+    unknown = [w for w, z in zip(words, zs, strict=True) if z == 0.0]
+    n = max(1, len(words))
+    out = (len(unknown) / n, sum(z < rare for z in zs) / n, unknown)
+    ctx._cache["wstats"] = out
+    return out
+
+
+@register
+class UnknownWord(Check):
+    """Words that exist in no frequency list, even without clitics (names are often rare too)."""
+
+    code = "GARB005"
+    name = "unknown-word"
+    message = "Word not found in the language's word lists (typo, garble or a rare name): “{text}”"
+    severity = "info"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        _, _, unknown = word_stats(ctx)
+        conf = ctx.param("unknown_word_confidence")
+        return [self.flag(w.start, w.end, ctx.text, conf) for w in unknown]
+
+
+@register
+class LatinUiString(Check):
+    """Latin-script UI or brand strings pasted into Arabic-script text ("… تطبيق FOX NEWS")."""
+
+    code = "GARB006"
+    name = "latin-ui-string"
+    message = "Latin-script interface text inside the article: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        toks = ctx.tokens()
+        arabic = sum(t.script == "arabic" for t in toks)
+        latin = [t for t in toks if t.script == "latin"]
+        if not latin or arabic < len(latin):
+            return []
+        ui = ctx.cfg["latin"]["ui_words"]
+        ui_set = {w.lower() for w in ui}
+        min_run = ctx.param("latin_min_run")
+        runs: list[list[Token]] = []
+        prev: Token | None = None
+        for t in toks:
+            if t.script == "latin":
+                gap = ctx.text[prev.end:t.start] if prev is not None else ""
+                if runs and prev is not None and prev.script == "latin" and len(gap) <= 3:
+                    runs[-1].append(t)
+                else:
+                    runs.append([t])
+            prev = t
+        out = []
+        for run in runs:
+            if len(run) >= min_run or any(t.text.lower() in ui_set for t in run):
+                out.append(self.flag(run[0].start, run[-1].end, ctx.text))
+        return out
+
+
+@register
+class Repetition(Check):
+    """A word or phrase repeated back to back ("في في", "قال المسؤول قال المسؤول")."""
+
+    code = "GARB007"
+    name = "repetition"
+    message = "Word or phrase repeated: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        toks = [t for t in ctx.tokens() if t.script != "digit"]
+        keys = [fold(t.text) for t in toks]
+        ok = ctx.lexicon.sets.get("reduplication_ok", frozenset())
+        out = []
+        for i, n in repeated_ngrams(keys, ctx.param("repeat_max_n")):
+            if n == 1 and keys[i] in ok:
+                continue
+            out.append(self.flag(toks[i].start, toks[i + 2 * n - 1].end, ctx.text))
+        return out
+
+
+@register
+class Truncated(Check):
+    """A paragraph that stops mid-clause: on a comma, colon, preposition or conjunction."""
+
+    code = "GARB008"
+    name = "truncated"
+    message = "The sentence stops mid-clause: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        units = ctx.para_units()
+        if not units:
+            return []
+        u = units[-1]
+        if not ctx.inside(u[1] - 1):
+            return []
+        raw = ctx.text[u[0]:u[1]].rstrip()
+        if _ends_terminal(raw):
+            return []
+        words = _unit_words(ctx, u)
+        if not words:
+            return []
+        last_char = raw[-1]
+        if last_char in ctx.cfg["params"]["dangling_end_punct"] or (
+                ctx.text[words[-1].end:u[1]].strip() == "" and ctx.lexicon.has("nonfinal", words[-1].text)):
+            s = words[-2].start if len(words) >= 2 else words[-1].start
+            s, e = _clip(ctx, s, u[1])
+            return [self.flag(s, e, ctx.text)]
+        return []
+
+
+def _lm(ctx: Context):  # -> CharLM
+    lang = ctx.cfg["lexicon_alias"].get(ctx.lang, ctx.lang)
+    return get_lm(config_dir() / ctx.cfg["lm"][lang])
+
+
+def boundary_stats(ctx: Context) -> tuple[float | None, float]:
+    """(worst sentence-boundary surprisal next to the passage, surprisal of the passage ending).
+
+    A boundary's surprisal is the character LM's surprisal of its full stop given the words
+    before it plus the mean surprisal of the next characters given the full stop: a full stop
+    dropped inside a phrase scores high on both. None when no boundary touches the passage.
+    """
+    if "bstats" in ctx._cache:
+        return ctx._cache["bstats"]
+    lm = _lm(ctx)
+    hist = ctx.param("boundary_context_chars")
+    ahead = ctx.param("boundary_ahead_chars")
+    units = ctx.para_units()
+    worst: float | None = None
+    for a, b in pairwise(units):
+        stop = ctx.text.rfind(".", a[0], a[1])
+        if stop < 0 or not (ctx.inside(stop) or ctx.inside(b[0])):
+            continue
+        before = ctx.text[max(a[0], stop - hist):stop]
+        mapped, _ = map_text(before)
+        h = (BOS * (lm.order - 1) + mapped)[-(lm.order - 1):]
+        bits = -math.log2(lm.prob(h, "."))
+        window = ctx.text[max(a[0], stop - hist):min(b[1], b[0] + ahead)]
+        bits += lm.window_bits(window, stop + 1 - max(a[0], stop - hist))
+        worst = bits if worst is None else max(worst, bits)
+    out = (worst, lm.end_bits(ctx.passage))
+    ctx._cache["bstats"] = out
+    return out
+
+
+def lm_stats(ctx: Context) -> tuple[float, Token | None, float]:
+    """(bits per character of the passage, its most surprising word, that word's bits per char)."""
+    if "lm" in ctx._cache:
+        return ctx._cache["lm"]
+    lm = _lm(ctx)
+    bits, idx = lm.char_bits(ctx.passage)
+    mean = sum(bits) / len(bits) if bits else 0.0
+    worst, worst_bits = None, 0.0
+    min_chars = ctx.param("unknown_min_chars")
+    j = 0
+    for w in ctx.words():
+        a, b = w.start - ctx.start, w.end - ctx.start
+        while j < len(idx) and idx[j] < a:
+            j += 1
+        k = j
+        while k < len(idx) and idx[k] < b:
+            k += 1
+        if k - j >= min_chars:
+            # include the following space: how well the word ends matters too
+            wb = bits[j : min(k + 1, len(bits))]
+            score = sum(wb) / len(wb)
+            if score > worst_bits:
+                worst, worst_bits = w, score
+    out = (mean, worst, worst_bits)
+    ctx._cache["lm"] = out
+    return out
+
+
+@register
+class Unnatural(Check):
+    """Text the clean-language character model finds unusually surprising (calques, garble)."""
+
+    code = "GARB009"
+    name = "unnatural-text"
+    message = "Reads unlike natural text (character-model surprisal is high), most of all at “{text}”"
+    severity = "info"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        mean, worst, _ = lm_stats(ctx)
+        limit = ctx.calib.get("lm_bits_flag_" + ctx.cfg["lexicon_alias"].get(ctx.lang, ctx.lang))
+        if limit is None or worst is None or mean <= limit:
+            return []
+        return [self.flag(worst.start, worst.end, ctx.text, ctx.param("lm_flag_confidence"))]
+
+
+@register
+class PromoString(Check):
+    """App-promotion or share strings from the page pasted into the text."""
+
+    code = "GARB010"
+    name = "promo-string"
+    message = "Website or app promotion text inside the article: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        lang = ctx.cfg["lexicon_alias"].get(ctx.lang, ctx.lang)
+        out = []
+        for pattern in ctx.cfg["promo"].get(lang, []):
+            for m in re.finditer(pattern, ctx.text[ctx.start:ctx.end]):
+                out.append(self.flag(ctx.start + m.start(), ctx.start + m.end(), ctx.text))
+        return out
+
+
+@register
+class PastedHeadline(Check):
+    """A headline-like line without final punctuation between two ordinary paragraphs."""
+
+    code = "GARB011"
+    name = "pasted-headline"
+    message = "A headline or link text sits in the middle of the story: “{text}”"
+
+    def run(self, ctx: Context) -> list[Flag]:
+        if ctx.prev_tail is None or ctx.next_tail is None:
+            return []
+        if not (_ends_terminal(ctx.prev_tail) and _ends_terminal(ctx.next_tail)):
+            return []
+        units = ctx.para_units()
+        if len(units) != 1:
+            return []
+        u = units[0]
+        raw = ctx.text[u[0]:u[1]]
+        if _ends_terminal(raw) or raw.rstrip()[-1:] in ctx.cfg["params"]["dangling_end_punct"]:
+            return []
+        if len(_unit_words(ctx, u)) < ctx.param("headline_min_words"):
+            return []
+        s, e = _clip(ctx, u[0], u[1])
+        return [self.flag(s, e, ctx.text)] if e > s else []
