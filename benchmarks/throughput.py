@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import peak_rss_mib, read_lines, save, shared_dir
+from benchmarks.common import read_lines, save, shared_dir
 from benchmarks.scaling import check_worker, emit, load_corpora, make_articles, run_worker, write_articles
 
 MODULE = "benchmarks.throughput"
@@ -51,6 +51,7 @@ NLLB_PROD = dict(vocab_size=256_206, d_model=1024, encoder_layers=12, decoder_la
                  decoder_ffn_dim=4096, max_position_embeddings=1024)
 TINY = dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
             decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64)
+GROUPS = ("check", "gemma", "cached", "marian", "nllb")
 SPM_VOCAB = 8000  # pieces in the FLORES-trained tokenizer; the model vocab is padded to full size
 
 
@@ -158,10 +159,11 @@ def _set_threads(threads: int) -> None:
 
 
 def hf_seq2seq_generate(model_dir: str, sentences: Sequence[str], new_tokens: int, batch: int = 1,
-                        nllb: bool = False) -> Callable[[], int]:
+                        nllb: bool = False) -> Callable[..., int]:
     """The plain loop (batch 1: ``model.generate(**tok(s, return_tensors="pt"))``) or batched.
 
-    Returns a callable that translates ``sentences`` once and returns the new tokens generated.
+    Returns a callable that translates ``sentences`` (or the first ``limit``) once and returns
+    the number of new tokens generated.
     """
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -172,11 +174,12 @@ def hf_seq2seq_generate(model_dir: str, sentences: Sequence[str], new_tokens: in
     if nllb:
         extra["forced_bos_token_id"] = tok.convert_tokens_to_ids("eng_Latn")
 
-    def run() -> int:
+    def run(limit: int | None = None) -> int:
         produced = 0
+        todo = list(sentences[:limit])
         with torch.inference_mode():
-            for i in range(0, len(sentences), batch):
-                chunk = list(sentences[i:i + batch])
+            for i in range(0, len(todo), batch):
+                chunk = todo[i:i + batch]
                 enc = tok(chunk[0], return_tensors="pt") if batch == 1 else \
                     tok(chunk, return_tensors="pt", padding=True)
                 out = model.generate(**enc, **extra)
@@ -187,7 +190,7 @@ def hf_seq2seq_generate(model_dir: str, sentences: Sequence[str], new_tokens: in
 
 
 def ct2_generate(ct2_dir: str, tok_dir: str, sentences: Sequence[str], new_tokens: int, batch: int,
-                 compute_type: str, threads: int, nllb: bool = False) -> Callable[[], int]:
+                 compute_type: str, threads: int, nllb: bool = False) -> Callable[..., int]:
     import ctranslate2
     from transformers import AutoTokenizer
 
@@ -199,8 +202,9 @@ def ct2_generate(ct2_dir: str, tok_dir: str, sentences: Sequence[str], new_token
     # CTranslate2 counts a target prefix in the decoding length.
     length = new_tokens + (1 if nllb else 0)
 
-    def run() -> int:
-        res = engine.translate_batch(source, target_prefix=prefix, max_batch_size=batch, beam_size=1,
+    def run(limit: int | None = None) -> int:
+        res = engine.translate_batch(source[:limit], target_prefix=prefix[:limit] if prefix else None,
+                                     max_batch_size=batch, beam_size=1,
                                      min_decoding_length=length, max_decoding_length=length)
         return sum(len(r.hypotheses[0]) - (1 if nllb else 0) for r in res)
 
@@ -220,7 +224,7 @@ def plain_prompt(sentence: str, lang: str) -> str:
     return f"Translate from {name} to English.\n{name}: {sentence}\nEnglish:"
 
 
-def hf_causal_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int]) -> Callable[[], int]:
+def hf_causal_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int]) -> Callable[..., int]:
     """Plain loop over a GGUF causal LM: one prompt at a time, forced to ``lengths[i]`` new tokens."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -229,10 +233,10 @@ def hf_causal_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int]) ->
     tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
     model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name).eval()
 
-    def run() -> int:
+    def run(limit: int | None = None) -> int:
         produced = 0
         with torch.inference_mode():
-            for prompt, n in zip(prompts, lengths, strict=True):
+            for prompt, n in zip(prompts[:limit], lengths[:limit], strict=True):
                 enc = tok(prompt, return_tensors="pt")
                 out = model.generate(**enc, min_new_tokens=n, max_new_tokens=n)
                 produced += int(out.shape[-1] - enc["input_ids"].shape[-1])
@@ -242,16 +246,16 @@ def hf_causal_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int]) ->
 
 
 def llama_cpp_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int], threads: int,
-                   ) -> Callable[[], int]:
+                   ) -> Callable[..., int]:
     """llama.cpp (llama-cpp-python) over the same GGUF, greedy, forced to the same lengths."""
     from llama_cpp import Llama
 
     llm = Llama(model_path=gguf, n_ctx=2048, n_threads=threads, n_batch=512, verbose=False)
     eos = llm.token_eos()
 
-    def run() -> int:
+    def run(limit: int | None = None) -> int:
         produced = 0
-        for prompt, n in zip(prompts, lengths, strict=True):
+        for prompt, n in zip(prompts[:limit], lengths[:limit], strict=True):
             out = llm.create_completion(prompt, max_tokens=n, temperature=0.0, logit_bias={eos: -1e9})
             produced += int(out["usage"]["completion_tokens"])
         return produced
@@ -265,7 +269,7 @@ def mtqa_translate(name: str, sentences: Sequence[str], lang: str, overrides: di
     from mtqa.config import Config
     from mtqa.translate import get_translator
 
-    counter: dict[str, Any] = {"n": 0, "cached": 0, "lengths": [], "texts": []}
+    counter: dict[str, Any] = {"n": 0, "cached": 0, "lengths": [], "sample": ""}
     state: dict[str, Any] = {}
 
     def run(texts: Sequence[str] | None = None) -> int:
@@ -278,7 +282,7 @@ def mtqa_translate(name: str, sentences: Sequence[str], lang: str, overrides: di
             return 0
         counter["cached"] += sum(bool(t.cached) for t in out)
         counter["lengths"] = [len(t.token_logprobs) or len(t.tokens) or len(t.text.split()) for t in out]
-        counter["texts"] = [t.text for t in out]
+        counter["sample"] = out[0].text[:200] if out else ""
         return sum(counter["lengths"])
 
     return run, lambda: dict(counter)
@@ -312,10 +316,14 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         fn = ct2_generate(spec["ct2_dir"], spec["model_dir"], sentences, spec["new_tokens"],
                           spec.get("batch", 1), spec.get("compute_type", "float32"), threads,
                           nllb=spec.get("nllb", False))
-    elif kind == "hf-causal":
-        fn = hf_causal_loop(spec["gguf"], spec["prompts"], spec["lengths"])
-    elif kind == "llama-cpp":
-        fn = llama_cpp_loop(spec["gguf"], spec["prompts"], spec["lengths"], threads)
+    elif kind in ("hf-causal", "llama-cpp"):
+        lang = spec.get("lang", "ar")
+        prompts = spec.get("prompts") or prompts_for(spec.get("translator"), sentences, lang)
+        extra["prompt_chars"] = sum(map(len, prompts))
+        if kind == "hf-causal":
+            fn = hf_causal_loop(spec["gguf"], prompts, spec["lengths"])
+        else:
+            fn = llama_cpp_loop(spec["gguf"], prompts, spec["lengths"], threads)
     elif kind == "mtqa":
         fn, info = mtqa_translate(spec["translator"], sentences, spec.get("lang", "ar"),
                                   spec.get("overrides", {}), spec["cache_root"])
@@ -324,8 +332,8 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     # Warm-up pass first (loads lazily initialised kernels); mtqa warms on one sentence so its
     # timed runs still see every sentence uncached.
     if info is None:
-        fn()
-        result = _timed_runs(fn, repeats, None)
+        # Warm-up on one batch (one sentence for loops): loads kernels, fills allocator pools.
+        result = _timed_runs(fn, repeats, lambda: fn(max(1, int(spec.get("batch", 1)))))  # type: ignore[call-arg]
     else:
         warm_text = spec.get("warm_sentence") or "مرحبا بالعالم."
         result = _timed_runs(fn, repeats, lambda: fn([warm_text]))  # type: ignore[call-arg]
@@ -333,7 +341,6 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     result.update(extra)
     result["load_and_run_s"] = time.perf_counter() - t0
     result["sentences"] = len(spec.get("prompts") or sentences)
-    result["peak_rss_mib"] = peak_rss_mib()
     return result
 
 
@@ -392,19 +399,38 @@ def bench_seq2seq(family: str, work: Path, sentences: list[str], args: argparse.
                 res = run_worker(MODULE, {"kind": "ct2", **common, "ct2_dir": str(ct2_dir), "batch": b,
                                           "compute_type": quant})
                 rows.append(_row(f"ctranslate2 {quant} (batch {b})", g, res))
-    for b in args.batch_sizes:
+    for b in batch_sizes_for_mtqa(args.batch_key, args.batch_sizes):
         res = run_worker(MODULE, {"kind": "mtqa", "translator": f"hf:{model_dir}", "sentences": sentences,
                                   "lang": "ar", "threads": args.threads, "repeats": args.repeats,
                                   "overrides": _batch_overrides(args.batch_key, b),
                                   "cache_root": str(work / f"{family}-cache-b{b}")})
-        rows.append(_row(f"mtqa hf: translator (batch {b})", g, res,
+        rows.append(_row(f"mtqa hf: translator ({_batch_label(b)})", g, res,
                          "output length not forced: compare tok/s"))
     return rows
 
 
-def _batch_overrides(key: str | None, batch: int) -> dict[str, Any]:
-    """Config overrides setting the translator's batch size (``section.key`` from ``--batch-key``)."""
+def batch_sizes_for_mtqa(key: str | None, sizes: Sequence[int]) -> list[int | None]:
+    """The batch sizes to try through mtqa: ``sizes`` if ``key`` is a config key, else [None]
+    (one run with the configured default)."""
+    from mtqa.config import Config
+    from mtqa.errors import ConfigError
+
     if not key:
+        return [None]
+    try:
+        Config.load().get(key)
+    except ConfigError:
+        return [None]
+    return list(sizes)
+
+
+def _batch_label(b: int | None) -> str:
+    return "configured batch" if b is None else f"batch {b}"
+
+
+def _batch_overrides(key: str | None, batch: int | None) -> dict[str, Any]:
+    """Config overrides setting the translator's batch size (``section.key`` from ``--batch-key``)."""
+    if not key or batch is None:
         return {}
     section, _, name = key.rpartition(".")
     node: dict[str, Any] = {name: batch}
@@ -419,20 +445,19 @@ def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> l
     rows = []
     gguf = str(gemma_path())
     mt = {}
-    for b in args.batch_sizes:
+    for b in batch_sizes_for_mtqa(args.batch_key, args.batch_sizes):
         res = run_worker(MODULE, {"kind": "mtqa", "translator": "gemma3-270m", "sentences": sentences,
                                   "lang": "ar", "threads": args.threads, "repeats": args.gemma_repeats,
                                   "overrides": _batch_overrides(args.batch_key, b),
                                   "cache_root": str(work / f"gemma-cache-b{b}")})
-        rows.append(_row(f"mtqa gemma3-270m (batch {b})", g, res))
+        rows.append(_row(f"mtqa gemma3-270m ({_batch_label(b)})", g, res))
         if "error" not in res and not mt:
             mt = res
     if not mt:
         return rows
     lengths = [max(1, n) for n in mt["lengths"]]
-    prompts = _gemma_prompts(sentences, "ar")
-    common = {"gguf": gguf, "prompts": prompts, "lengths": lengths, "threads": args.threads,
-              "repeats": args.gemma_repeats}
+    common = {"gguf": gguf, "sentences": sentences, "translator": "gemma3-270m", "lang": "ar",
+              "lengths": lengths, "threads": args.threads, "repeats": args.gemma_repeats}
     res = run_worker(MODULE, {"kind": "hf-causal", **common})
     rows.append(_row("plain generate loop (batch 1)", g, res, "baseline: same prompts, same new tokens"))
     try:
@@ -445,17 +470,19 @@ def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> l
     return rows
 
 
-def _gemma_prompts(sentences: Sequence[str], lang: str) -> list[str]:
-    """The prompts mtqa's Gemma translator sends, if it exposes them; else a plain prompt."""
-    try:
-        from mtqa.translate import gemma as gm  # type: ignore[attr-defined]
+def prompts_for(name: str | None, sentences: Sequence[str], lang: str) -> list[str]:
+    """The prompts mtqa's translator ``name`` sends (its ``build_prompt``), else a plain prompt.
 
-        for attr in ("build_prompt", "prompt", "make_prompt"):
-            fn = getattr(gm, attr, None)
-            if callable(fn):
-                return [fn(s, lang) for s in sentences]
-    except ImportError:
-        pass
+    Runs inside a worker: building mtqa's prompt may load the translator's tokenizer.
+    """
+    if name:
+        from mtqa.config import Config
+        from mtqa.translate import get_translator
+
+        tr = get_translator(name, Config.load())
+        build = getattr(tr, "build_prompt", None)
+        if callable(build):
+            return [build(s, lang) for s in sentences]
     return [plain_prompt(s, lang) for s in sentences]
 
 
@@ -511,8 +538,8 @@ def _training_text() -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", nargs="+", default=["check", "gemma", "cached", "marian", "nllb"],
-                    choices=["check", "gemma", "cached", "marian", "nllb"])
+    ap.add_argument("--only", nargs="+", default=list(GROUPS), choices=GROUPS,
+                    help="groups to run (results go to throughput_<groups>.json unless all run)")
     ap.add_argument("--sentences", type=int, default=16, help="FLORES Arabic sentences per seq2seq run")
     ap.add_argument("--gemma-sentences", type=int, default=6, help="sentences per Gemma run (slow)")
     ap.add_argument("--new-tokens", type=int, default=32, help="L: forced output length (seq2seq)")
@@ -559,7 +586,8 @@ def main(argv: Sequence[str] | None = None) -> int:
              "only, outputs are meaningless. Gemma rows use the real packaged GGUF. Medians of "
              "repeated runs; each configuration in its own process (peak RSS is per configuration).")
     ratio_rows = [{"ratio": k, "value": v} for k, v in ratios.items()]
-    save("throughput", {"rows": rows, "ratios": ratios}, settings,
+    name = "throughput" if set(args.only) == set(GROUPS) else "throughput_" + "+".join(args.only)
+    save(name, {"rows": rows, "ratios": ratios}, settings,
          tables=[("throughput", rows), ("ratios (same run)", ratio_rows)], notes=notes)
     return 0
 

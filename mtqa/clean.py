@@ -3,6 +3,7 @@
 Interface::
 
     classify(article, paragraphs, cfg) -> list[Label]
+    explain(article, paragraphs, cfg) -> list[list[Label]]   # every rule's verdict ("all reasons")
     signature(cfg) -> dict
 
 Nothing is deleted: every paragraph gets a :class:`Label`. The rules, in the style of
@@ -61,6 +62,10 @@ class Label:
 
 CONTENT = Label("content", "")
 
+KEY_CHARS = 20000
+"""Rules look at most this many characters of a paragraph (phrase matches are whole short lines or
+prefixes, duplicates compare the first ``duplicate.max_tokens`` words), so a 5 MB line stays fast."""
+
 _PUNCT = re.compile(r"[^\w\s]+")
 _WORDS = re.compile(r"\w+")
 _FINAL = ".!?؟…"
@@ -76,14 +81,25 @@ class Phrases:
     """Phrase lists from ``configs/boilerplate*.toml``, already folded."""
 
     ui_exact: frozenset[str]
-    ui_prefix: tuple[str, ...]
+    ui_prefix: tuple[str, ...]  # prefix_key()s
     section_labels: frozenset[str]
     read_also: tuple[str, ...]
+    original: dict[str, str]  # folded phrase -> as written in the phrase file (for reasons)
 
 
 def key(text: str) -> str:
     """Matching key: folded, punctuation dropped, spaces collapsed."""
     return " ".join(_PUNCT.sub(" ", fold(text)).split())
+
+
+_PUNCT_BUT_COLON = re.compile(r"[^\w\s:：]+")
+
+
+def prefix_key(text: str) -> str:
+    """Like :func:`key`, but a colon stays as a word of its own: "المصدر:" must not match the
+    start of "المصدر الأمني قال …" (the security source said …)."""
+    out = _PUNCT_BUT_COLON.sub(" ", fold(text)).replace("：", ":").replace(":", " : ")
+    return " ".join(out.split())
 
 
 def load_phrases(files: Sequence[str]) -> Phrases:
@@ -104,6 +120,7 @@ def _load_phrases(stamps: tuple[tuple[str, int], ...]) -> Phrases:
     prefix: list[str] = []
     labels: set[str] = set()
     read_also: list[str] = []
+    original: dict[str, str] = {}
     allowed = {"ui_exact", "ui_prefix", "section_labels", "read_also"}
     for path, _ in stamps:
         try:
@@ -119,17 +136,21 @@ def _load_phrases(stamps: tuple[tuple[str, int], ...]) -> Phrases:
                     raise ConfigError(f"{path}: unknown phrase list '{table}.{name}' "
                                       f"(known: {', '.join(sorted(allowed))})")
                 folded = [key(str(p)) for p in items if key(str(p))]
+                for p in items:
+                    original.setdefault(key(str(p)), str(p))
                 if name == "ui_exact":
                     exact.update(folded)
                 elif name == "ui_prefix":
-                    prefix.extend(folded)
+                    prefix.extend(prefix_key(str(p)) for p in items if prefix_key(str(p)))
+                    for p in items:
+                        original.setdefault(prefix_key(str(p)), str(p))
                 elif name == "section_labels":
                     labels.update(folded)
                     exact.update(folded)
                 else:
                     read_also.extend(folded)
     return Phrases(frozenset(exact), tuple(sorted(set(prefix), key=len, reverse=True)),
-                   frozenset(labels), tuple(sorted(set(read_also), key=len, reverse=True)))
+                   frozenset(labels), tuple(sorted(set(read_also), key=len, reverse=True)), original)
 
 
 # --- context passed to every rule --------------------------------------------------------------
@@ -150,9 +171,6 @@ class Context:
     arabic_script: bool = True
     shingles: dict[str, list[int]] = field(default_factory=dict)  # shingle -> paragraphs holding it
     sizes: list[int] = field(default_factory=list)  # distinct shingles per paragraph
-
-    def words(self, i: int) -> list[str]:
-        return self.keys[i].split()
 
     def params(self, rule: str) -> dict[str, Any]:
         return self.cfg.get(rule, {})
@@ -200,9 +218,11 @@ def ui_string(ctx: Context, i: int) -> Label | None:
         kind = "section label" if k in ctx.phrases.section_labels else "page chrome"
         return Label("boilerplate", f"CLEAN003 ui-string: {kind} '{_quote(ctx.texts[i])}'")
     max_words = ctx.params("ui_string")["prefix_max_words"]
+    pk = prefix_key(ctx.texts[i][:KEY_CHARS])
     for p in ctx.phrases.ui_prefix:
-        if k == p or (k.startswith(p + " ") and len(k.split()) <= max_words):
-            return Label("boilerplate", f"CLEAN003 ui-string: matches '{p}'")
+        if pk == p or (pk.startswith(p + " ") and len(k.split()) <= max_words):
+            return Label("boilerplate",
+                         f"CLEAN003 ui-string: matches '{ctx.phrases.original.get(p, p)}'")
     return None
 
 
@@ -291,7 +311,9 @@ def pasted_headline(ctx: Context, i: int) -> Label | None:
 def fragment(ctx: Context, i: int) -> Label | None:
     if not ctx.seen_content:
         return None
-    text = ctx.texts[i]
+    text = ctx.texts[i].rstrip()
+    if text.endswith((":", "：")):
+        return None  # "وقال المتحدث:" introduces a quote on the next line
     if len(text.split()) <= ctx.params("fragment")["max_words"] and not _ends_sentence(text):
         return Label("boilerplate", f"CLEAN008 fragment: stray label or dateline '{_quote(text)}'")
     return None
@@ -304,8 +326,8 @@ RULES: dict[str, Rule] = {
     "latin_ui": latin_ui,
     "teaser": teaser,
     "duplicate": duplicate,
-    "pasted_headline": pasted_headline,
     "fragment": fragment,
+    "pasted_headline": pasted_headline,
 }
 """Per-paragraph rules, by the name used in ``clean.rules``."""
 
@@ -352,31 +374,52 @@ def _rule_list(cfg: dict[str, Any]) -> list[Rule]:
 
 
 def classify(article: Article, paragraphs: Sequence[tuple[int, int]], cfg: dict[str, Any]) -> list[Label]:
-    """One Label per paragraph, in order."""
+    """One Label per paragraph, in order: the first rule that fires, else content."""
+    return [labels[0] for labels in explain(article, paragraphs, cfg, every_rule=False)]
+
+
+def explain(article: Article, paragraphs: Sequence[tuple[int, int]], cfg: dict[str, Any],
+            every_rule: bool = True) -> list[list[Label]]:
+    """Every rule's verdict per paragraph (first = the one :func:`classify` uses).
+
+    With ``every_rule`` all per-paragraph rules run on every paragraph, so a paragraph can show
+    several reasons (as bicleaner-hardrules' "all reasons" mode); ``[CONTENT]`` when none fires.
+    Later paragraphs see the earlier paragraphs' first labels, exactly as in :func:`classify`.
+    """
     rules = _rule_list(cfg)
     ctx = Context(article, paragraphs, cfg, load_phrases(cfg["phrase_files"]))
     ctx.texts = [article.text[s:e] for s, e in paragraphs]
-    ctx.keys = [key(t) for t in ctx.texts]
+    ctx.keys = [key(t[:KEY_CHARS]) for t in ctx.texts]
     ctx.arabic_script = article.lang in ("ar", "fa", "prs") or article.lang is None
     uses_dups = "duplicate" in cfg["rules"]
+    verdicts: list[list[Label]] = []
     for i in range(len(paragraphs)):
-        label = CONTENT
+        found: list[Label] = []
+        marker = ctx.marker
         for rule in rules:
-            found = rule(ctx, i)
-            if found is not None:
-                label = found
-                break
+            got = rule(ctx, i)
+            if got is not None:
+                found.append(got)
+                if not every_rule:
+                    break
+        if marker is None and ctx.marker is not None and not found[0].reason.startswith("CLEAN002"):
+            ctx.marker = None  # only a line labelled as a marker starts the appended article
         if uses_dups and len(ctx.sizes) == i:  # duplicate() did not run: index this one anyway
             duplicate(ctx, i)
-        ctx.labels.append(label)
-        if label.kind == "content":
+        verdicts.append(found or [CONTENT])
+        ctx.labels.append(verdicts[-1][0])
+        if ctx.labels[-1].kind == "content":
             ctx.seen_content = True
     for name in cfg["article_rules"]:
         if name not in ARTICLE_RULES:
             raise ConfigError(f"clean.article_rules: unknown rule '{name}' "
                               f"(known: {', '.join(ARTICLE_RULES)})")
+        before = list(ctx.labels)
         ARTICLE_RULES[name](ctx)
-    return ctx.labels
+        for i, (old, new) in enumerate(zip(before, ctx.labels, strict=True)):
+            if new is not old:
+                verdicts[i].insert(0, new)
+    return verdicts
 
 
 def signature(cfg: dict[str, Any]) -> dict[str, object]:

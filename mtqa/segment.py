@@ -51,19 +51,19 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_LINE = re.compile("[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Offsets of every non-blank line, trimmed of surrounding white space."""
+    """Offsets of every non-blank line, trimmed of surrounding white space.
+
+    Lines end where :meth:`str.splitlines` ends them (``\n``, ``\r\n``, a lone ``\r``,
+    U+2028 …), so offsets stay those of the text as decoded."""
     out: list[tuple[int, int]] = []
-    pos = 0
-    n = len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        if nl < 0:
-            nl = n
-        s, e = trim(text, pos, nl)
+    for m in _LINE.finditer(text):
+        s, e = trim(text, m.start(), m.end())
         if s < e:
             out.append((s, e))
-        pos = nl + 1
     return out
 
 
@@ -96,13 +96,16 @@ def _is_boundary(text: str, m: re.Match[str], lo: int, hi: int, cfg: dict[str, A
     if after >= hi:
         return False  # end of the paragraph: nothing to split
     nxt = text[after]
-    if (marks.count(".") >= 2 or "…" in marks) and not cfg["split_after_ellipsis"]:
-        return False  # "..." / "…": a trailing-off, not a sentence end
+    if marks.count(".") >= 2 or "…" in marks:
+        if not cfg["split_after_ellipsis"]:
+            return False  # "..." / "…": a trailing-off, not a sentence end
+    elif not any(c in cfg["terminators"] for c in marks):
+        return False
     if marks == ".":
         prev = text[m.start() - 1] if m.start() > lo else ""
         if prev.isdigit() and nxt.isdigit():
             return False  # 3.5
-        token = _prev_token(text, m.start(), lo)
+        token = _prev_token(text, m.start(), lo).lstrip("([{«“‘\"'")
         if token.casefold() in abbrevs or (len(token) == 1 and token.isalpha()):
             return False  # "Dr.", "U.S.", an initial, "م." after a year
         if prev.isascii() and prev.isalpha() and not _is_space(nxt):

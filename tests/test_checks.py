@@ -189,7 +189,8 @@ def test_truncated_negatives(cfg: dict) -> None:
 def test_pasted_headline_between_paragraphs(cfg: dict) -> None:
     text = ("أعلنت الحكومة بدء الحوار.\nالنقاد يهاجمون بايدن بعد الهجوم في الأردن\n"
             "وأعقب ذلك بيان من التحالف.")
-    assert run("GARB011", make_ctx(cfg, text, line=1)) == [("GARB011", "النقاد يهاجمون بايدن بعد الهجوم في الأردن")]
+    expected = [("GARB011", "النقاد يهاجمون بايدن بعد الهجوم في الأردن")]
+    assert run("GARB011", make_ctx(cfg, text, line=1)) == expected
     title = "النقاد يهاجمون بايدن بعد الهجوم في الأردن\nأعلنت الحكومة بدء الحوار."
     assert run("GARB011", make_ctx(cfg, title, line=0)) == []  # a title has no paragraph before it
 

@@ -17,9 +17,11 @@ from mtqa.errors import ModelError
 from mtqa.model import Article, Flag, Passage, Translation
 
 CLEAN_AR = "عقدت الولايات المتحدة والعراق جولة أولى من المحادثات الرسمية حول إنهاء مهمة التحالف."
-GARBLED_AR = "عقدت الولايات المتحدة والعراق جولة أولى من. المحادثات الرسمية حول إنهاء مهمة التحالف. يضعط."
+GARBLED_AR = ("عقدت الولايات المتحدة والعراق جولة أولى من. المحادثات الرسمية حول إنهاء مهمة التحالف."
+              " يضعط.")
 CLEAN_FA = "ایالات متحده و عراق نخستین دور گفتگوهای رسمی را درباره پایان ماموریت ائتلاف برگزار کردند."
-GARBLED_FA = "ایالات متحده و عراق نخستین دور گفتگوهای رسمی را درباره پایان. ماموریت ائتلاف برگزار کردند. کبتش."
+GARBLED_FA = ("ایالات متحده و عراق نخستین دور گفتگوهای رسمی را درباره پایان. ماموریت ائتلاف برگزار کردند."
+              " کبتش.")
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,10 @@ def test_model_file_is_fitted_and_valid(cfg: dict) -> None:
     assert {"lm_bits_flag_ar", "lm_bits_flag_fa", "xling_cos_flag"} <= set(gm.calib)
 
 
-@pytest.mark.parametrize(("lang", "clean", "garbled"), [("ar", CLEAN_AR, GARBLED_AR), ("fa", CLEAN_FA, GARBLED_FA)])
-def test_combined_orders_garbled_above_clean_source_mode(cfg: dict, lang: str, clean: str, garbled: str) -> None:
+@pytest.mark.parametrize(("lang", "clean", "garbled"),
+                         [("ar", CLEAN_AR, GARBLED_AR), ("fa", CLEAN_FA, GARBLED_FA)])
+def test_combined_orders_garbled_above_clean_source_mode(cfg: dict, lang: str, clean: str,
+                                                         garbled: str) -> None:
     ev = checks.score_pairs([clean, garbled], [None, None], lang, cfg)
     assert ev[1]["dangling-fragment"] == 1.0 and ev[0]["dangling-fragment"] == 0.0
     p_clean, p_garbled = checks.combined(ev, "source", cfg)
@@ -74,14 +78,15 @@ def test_bad_model_files_raise_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         load_model(bad)
     wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps({"format": "mtqa-garble-model-1", "models": {"source": {}}}), encoding="utf-8")
+    wrong.write_text(json.dumps({"format": "mtqa-garble-model-1", "models": {"source": {}}}),
+                     encoding="utf-8")
     with pytest.raises(ModelError, match="malformed"):
         load_model(wrong)
 
 
 def test_char_lm_round_trip_prefers_clean_text(tmp_path: Path) -> None:
-    lm = CharLM.train([CLEAN_AR, "قال المسؤول إن المحادثات مستمرة في بغداد.", "وأعلنت الحكومة بدء الحوار."] * 3,
-                      order=4, min_count=1)
+    texts = [CLEAN_AR, "قال المسؤول إن المحادثات مستمرة في بغداد.", "وأعلنت الحكومة بدء الحوار."]
+    lm = CharLM.train(texts * 3, order=4, min_count=1)
     path = tmp_path / "lm.json.gz"
     lm.save(path)
     again = CharLM.load(path)
@@ -95,8 +100,8 @@ def _article(text: str, kinds: dict[int, str] | None = None, lang: str = "ar") -
         if line.strip():
             for s, e in units(text, pos, pos + len(line)):
                 n = len(passages)
-                passages.append(Passage(id=f"t:{n}", article_id="t", start=s, end=e, text=text[s:e], lang=lang,
-                                        paragraph=par, kind=(kinds or {}).get(n, "content")))
+                passages.append(Passage(id=f"t:{n}", article_id="t", start=s, end=e, text=text[s:e],
+                                        lang=lang, paragraph=par, kind=(kinds or {}).get(n, "content")))
             par += 1
         pos += len(line) + 1
     return Article(id="t", source="test", text=text, lang=lang, passages=tuple(passages))
@@ -118,7 +123,8 @@ def test_score_leaves_non_content_alone_and_keeps_existing_flags(cfg: dict) -> N
         assert 0.0 <= p.garble <= 1.0
         assert {"lm-bits", "broken-phrase", "dangling-fragment"} <= set(p.evidence)
     assert fragment.flagged and not fluent.flagged
-    assert [(f.code, text[f.start:f.end]) for f in fragment.flags if f.code == "GARB002"] == [("GARB002", "يضعط.")]
+    got = [(f.code, text[f.start:f.end]) for f in fragment.flags if f.code == "GARB002"]
+    assert got == [("GARB002", "يضعط.")]
     assert xflag in fluent.flags and fluent.evidence["agreement_chrf"] == 80.0
     assert fluent.flags == (xflag,)  # unflagged passages get no reasons of their own
 
@@ -142,7 +148,8 @@ def test_signature_names_model_and_thresholds(cfg: dict) -> None:
 
 # --- the seed articles (never used for fitting) --------------------------------------------------
 
-GARBLED = {"002": ["يضعط.", "مهمة في العراق”", "أبو علي.", "FOX NEWS"], "003": ["فيلق.", "“هذا تحول"]}
+GARBLED = {"002": ["يضعط.", "مهمة في العراق”", "أبو علي.", "FOX NEWS"],
+           "003": ["فيلق.", "“هذا تحول", "الكردية”. ."]}
 FLUENT = {"000": ["ایالات متحده و", "وزارت دفاع ایالات", "واشنگتن پس از"],
           "001": ["وحسب سكاي نيوز", "ولواشنطن تواجد مستمر"],
           "004": ["قال المتحدث باسم", "وفي واشنطن، قال", "وتم تشكيل التحالف"]}
@@ -179,8 +186,34 @@ def test_seed_articles(seeds_dir: Path) -> None:
     arts = {a.id[:3]: a for a in _seed_articles(seeds_dir)}
     for key, anchors in GARBLED.items():
         for anchor in anchors:
-            assert any(p.flagged for p in _covering(arts[key], anchor)), f"{key}: {anchor!r} not flagged"
+            # caught: its passage is flagged, or the cleaner already removed it (e.g. an app-promo line)
+            caught = [p.flagged or p.kind != "content" for p in _covering(arts[key], anchor)]
+            assert any(caught), f"{key}: {anchor!r} not flagged"
     for key, anchors in FLUENT.items():
         for anchor in anchors:
             covering = [p for p in _covering(arts[key], anchor) if p.kind == "content"]
             assert covering and not any(p.flagged for p in covering), f"{key}: fluent {anchor!r} flagged"
+
+
+def test_score_edge_cases_empty_translation_and_lone_punctuation(cfg: dict) -> None:
+    text = "أعلن الوزير بدء الحوار. .\n" + CLEAN_AR
+    art = _article(text)
+    passages = list(art.passages)
+    passages[-1] = replace(passages[-1], translations=(Translation("supplied", ""),))
+    (out,) = checks.score([replace(art, passages=tuple(passages))], cfg, translated=False)
+    lone = next(p for p in out.passages if p.text == ".")
+    assert lone.flagged and any(f.code == "GARB003" for f in lone.flags)
+    empty = out.passages[-1]
+    assert empty.evidence["length-ratio"] > 3 and empty.flagged
+    assert any(f.code == "TRAN006" and f.side == "translation" for f in empty.flags)
+
+
+def test_thresholds_come_from_the_config(cfg: dict) -> None:
+    art = _article(CLEAN_AR)
+    (strict,) = checks.score([art], {**cfg, "threshold_source": 0.0}, translated=False)
+    (default,) = checks.score([art], cfg, translated=False)
+    assert strict.passages[0].flagged and not default.passages[0].flagged
+    assert strict.passages[0].garble == default.passages[0].garble
+    (noisy,) = checks.score([art], {**cfg, "flags_on_unflagged": True, "threshold_source": 0.99},
+                            translated=False)
+    assert not noisy.passages[0].flagged

@@ -47,19 +47,23 @@ def main() -> None:
     eng = read_lines(shared_dir() / "data" / "flores200_devtest" / "eng_Latn.devtest")
     texts = eng[len(eng) - args.n :]
     tr = translate.get_translator("gemma3-270m", Config.load())
+    done = {}
     for lang in LANGS:
         path = cache_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
-        done = len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
-        with open(path, "a", encoding="utf-8") as fh:
-            for i in range(done, len(texts), args.batch):
-                chunk = texts[i : i + args.batch]
-                outs = tr.translate(chunk, src_lang="en", tgt_lang=lang)
+        done[lang] = len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
+    # languages interleaved batch by batch, so a run cut short still covers both
+    while any(done[lang] < len(texts) for lang in LANGS):
+        for lang in LANGS:
+            chunk = texts[done[lang] : done[lang] + args.batch]
+            if not chunk:
+                continue
+            outs = tr.translate(chunk, src_lang="en", tgt_lang=lang)
+            with open(cache_path(lang), "a", encoding="utf-8") as fh:
                 for en, t in zip(chunk, outs, strict=True):
                     fh.write(json.dumps({"en": en, "mt": t.text}, ensure_ascii=False) + "\n")
-                fh.flush()
-                print(f"{lang}: {i + len(chunk)}/{len(texts)}", flush=True)
-
+            done[lang] += len(chunk)
+            print(f"{lang}: {done[lang]}/{len(texts)}", flush=True)
 
 if __name__ == "__main__":
     main()

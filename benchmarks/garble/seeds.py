@@ -69,7 +69,7 @@ def _covering(article: Article, anchor: str) -> list[Passage]:
     if pos < 0:
         return []
     end = pos + len(anchor)
-    return [p for p in article.passages if p.start < end and p.end > pos and p.kind == "content"]
+    return [p for p in article.passages if p.start < end and p.end > pos]
 
 
 def report_seeds(config: Config) -> dict:
@@ -91,8 +91,11 @@ def report_seeds(config: Config) -> dict:
             reasons = "; ".join(f"{f.code} {f.name} “{art.text[f.start:f.end][:40]}”" for f in p.flags
                                 if f.side == "source") or "(model score only)"
             print(f"  [{p.garble:.2f}] {p.text[:70]!r}\n         {reasons}")
-        g_ok = sum(any(p.flagged for p in _covering(art, a)) for a in GARBLED.get(key, []))
-        f_ok = sum(bool(_covering(art, a)) and not any(p.flagged for p in _covering(art, a))
+        # a garbled spot counts as caught when its passage is flagged or the cleaner removed it
+        g_ok = sum(any(p.flagged or p.kind != "content" for p in _covering(art, a))
+                   for a in GARBLED.get(key, []))
+        f_ok = sum(any(p.kind == "content" for p in _covering(art, a))
+                   and not any(p.flagged for p in _covering(art, a))
                    for a in FLUENT.get(key, []))
         summary.append({"article": art.id, "lang": art.lang, "content": len(content), "flagged": len(flagged),
                         "garbled_spots_flagged": f"{g_ok}/{len(GARBLED.get(key, []))}",

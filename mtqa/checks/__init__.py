@@ -33,6 +33,7 @@ from typing import Any
 from mtqa.checks.base import REGISTRY, SUPPORTED_LANGS, Check, Context, all_checks
 from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, attach_cosines, enabled_checks, evidence, lexicon, pick_translation
+from mtqa.checks.text import Lexicon
 from mtqa.config import config_dir
 from mtqa.model import Article, Passage, Translation
 
@@ -85,14 +86,17 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
         return article.text[max(0, e - 8):e]
 
     out = []
+    lexicons: dict[str, Lexicon] = {}
     for i, p in enumerate(article.passages):
         lang = p.lang or article.lang
         if p.kind != "content" or lang not in SUPPORTED_LANGS:
             continue
+        if lang not in lexicons:
+            lexicons[lang] = lexicon(cfg, lang)
         k = content_paras.index(p.paragraph)
         tr, lp = pick_translation(p.translations)
         ctx = Context(text=article.text, start=p.start, end=p.end, lang=lang, cfg=cfg,
-                      lexicon=lexicon(cfg, lang), para_start=spans[p.paragraph][0],
+                      lexicon=lexicons[lang], para_start=spans[p.paragraph][0],
                       para_end=spans[p.paragraph][1],
                       prev_tail=tail(content_paras[k - 1] if k > 0 else None),
                       next_tail=tail(content_paras[k + 1] if k + 1 < len(content_paras) else None),

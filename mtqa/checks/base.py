@@ -95,8 +95,10 @@ class Check:
     def run(self, ctx: Context) -> list[Flag]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def flag(self, start: int, end: int, text: str, confidence: float = 1.0) -> Flag:
-        snippet = text[start:end].strip()
+    def flag(self, start: int, end: int, text: str, confidence: float = 1.0,
+             shown: str | None = None) -> Flag:
+        """A flag over ``text[start:end]``; ``shown`` replaces the quoted text in the message."""
+        snippet = (text[start:end] if shown is None else shown).strip()
         if len(snippet) > 60:
             snippet = snippet[:57] + "…"
         return Flag(code=self.code, name=self.name, message=self.message.format(text=snippet),

@@ -26,28 +26,40 @@ BOS = "^"
 EOS = "$"  # end of text (map_text never produces it)
 
 
-def map_text(text: str) -> tuple[str, list[int]]:
-    """The LM's view of ``text`` and, for each of its characters, the index in ``text``."""
-    out: list[str] = []
-    idx: list[int] = []
-    for i, ch in enumerate(text):
+_CHAR: dict[str, str] = {}
+
+
+def _map_char(ch: str) -> str:
+    """One character as the LM sees it ("" = dropped)."""
+    c = _CHAR.get(ch)
+    if c is None:
         if ch.isspace():
-            if out and out[-1] == " ":
-                continue
             c = " "
         elif ch.isdigit():
             c = "0"
         elif is_latin_letter(ch):
             c = "a"
         else:
-            c = fold(ch)
-            if not c:
-                continue
-            c = c[0]
-            if not (is_arabic_letter(c) or c in ".،,؛:!?؟«»“”\"()-" or c == "\u200c"):
+            c = fold(ch)[:1]
+            if c and not (is_arabic_letter(c) or c in ".،,؛:!?؟«»“”\"()-" or c == "\u200c"):
                 c = "#"
+        if len(_CHAR) < 100_000:
+            _CHAR[ch] = c
+    return c
+
+
+def map_text(text: str) -> tuple[str, list[int]]:
+    """The LM's view of ``text`` and, for each of its characters, the index in ``text``."""
+    out: list[str] = []
+    idx: list[int] = []
+    last = ""
+    for i, ch in enumerate(text):
+        c = _map_char(ch)
+        if not c or (c == " " and last == " "):
+            continue
         out.append(c)
         idx.append(i)
+        last = c
     return "".join(out), idx
 
 

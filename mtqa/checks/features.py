@@ -4,8 +4,9 @@ Evidence names (all floats; missing when they do not apply):
 
 - one per enabled check, named after it (``broken-phrase``, ``dangling-fragment`` …): the number
   of flags it raised, capped at ``params.count_cap``;
-- ``boundary-bits``: surprisal of the worst full stop touching the passage and of what follows it
-  (missing when none does); ``end-bits``: surprisal of the text ending where the passage ends;
+- ``stop-bits`` / ``start-bits`` / ``end-bits``: character-LM surprisal of the passage's most
+  unexpected full stop, of its most unexpected sentence start after a full stop, and of the
+  text ending where the passage ends (``source.boundary_stats``);
 - ``lm-bits``: bits per character under the clean character LM; ``lm-worst``: the same for the
   passage's most surprising word; ``unknown-share`` / ``rare-share``: shares of words unknown to
   wordfreq (after clitics) or rarer than ``params.rare_zipf``;
@@ -16,6 +17,7 @@ Evidence names (all floats; missing when they do not apply):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,14 +36,14 @@ class Result:
     flags: list[Flag] = field(default_factory=list)
 
 
-_LEXICONS: dict[tuple[str, int], Lexicon] = {}
+_LEXICONS: dict[str, Lexicon] = {}
 
 
 def lexicon(cfg: dict, lang: str) -> Lexicon:
-    """The (cached) lexicon for ``lang`` built from the config's word lists."""
+    """The lexicon for ``lang`` built from the config's word lists (cached by their content)."""
     base = cfg["lexicon_alias"].get(lang, lang)
     table = cfg["lexicon"][base]
-    key = (base, id(table))
+    key = json.dumps([base, cfg["wordfreq_lang"][base], table], sort_keys=True, ensure_ascii=False)
     if key not in _LEXICONS:
         _LEXICONS[key] = Lexicon(table, cfg["wordfreq_lang"][base])
     return _LEXICONS[key]
@@ -77,9 +79,9 @@ def evidence(ctx: Context, checks: Sequence[Check], cfg: dict) -> Result:
         flags = check.run(ctx)
         res.flags.extend(flags)
         res.evidence[check.name] = float(min(len(flags), cap))
-    boundary, end = boundary_stats(ctx)
-    if boundary is not None:
-        res.evidence["boundary-bits"] = boundary
+    stop, start, end = boundary_stats(ctx)
+    res.evidence["stop-bits"] = stop
+    res.evidence["start-bits"] = start
     res.evidence["end-bits"] = end
     bits, _, worst = lm_stats(ctx)
     res.evidence["lm-bits"] = bits

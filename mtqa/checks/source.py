@@ -11,7 +11,7 @@ import re
 from itertools import pairwise
 
 from mtqa.checks.base import Check, Context, register
-from mtqa.checks.charlm import BOS, get_lm, map_text
+from mtqa.checks.charlm import BOS, CharLM, get_lm, map_text
 from mtqa.checks.text import TERMINAL, Token, fold, repeated_ngrams, tokens, unmatched_quotes
 from mtqa.config import config_dir
 from mtqa.model import Flag
@@ -124,7 +124,9 @@ class StrayPunctuation(Check):
                 continue  # an ellipsis (cut teasers end on "،...")
             if set(core) <= {"!", "?", "؟"}:
                 continue  # "?!" and "!!" are emphatic, not garbled
-            out.append(self.flag(*_clip(ctx, m.start(), m.end()), ctx.text))
+            s, e = _clip(ctx, m.start(), m.end())
+            shown = ctx.text[max(ctx.para_start, m.start() - 1):m.end()]
+            out.append(self.flag(s, e, ctx.text, shown=shown))
         return out
 
 
@@ -263,17 +265,26 @@ class Truncated(Check):
         return []
 
 
-def _lm(ctx: Context):  # -> CharLM
+_LM_BY_NAME: dict[str, CharLM] = {}
+
+
+def _lm(ctx: Context) -> CharLM:
     lang = ctx.cfg["lexicon_alias"].get(ctx.lang, ctx.lang)
-    return get_lm(config_dir() / ctx.cfg["lm"][lang])
+    name = ctx.cfg["lm"][lang]
+    lm = _LM_BY_NAME.get(name)
+    if lm is None:
+        lm = _LM_BY_NAME[name] = get_lm(config_dir() / name)
+    return lm
 
 
-def boundary_stats(ctx: Context) -> tuple[float | None, float]:
-    """(worst sentence-boundary surprisal next to the passage, surprisal of the passage ending).
+def boundary_stats(ctx: Context) -> tuple[float, float, float]:
+    """(stop-bits, start-bits, end-bits) of the passage under the clean character LM.
 
-    A boundary's surprisal is the character LM's surprisal of its full stop given the words
-    before it plus the mean surprisal of the next characters given the full stop: a full stop
-    dropped inside a phrase scores high on both. None when no boundary touches the passage.
+    stop-bits: the highest surprisal of a full stop in the passage given the characters before it
+    (a full stop dropped inside a phrase is unexpected); start-bits: the highest mean surprisal
+    of the first characters of a sentence that follows a full stop inside the paragraph (a
+    fragment such as "يضعط." or "مهدي المهندس" starts unlike a sentence); end-bits: surprisal of
+    the text ending where the passage ends. 0 where there is no such full stop or sentence.
     """
     if "bstats" in ctx._cache:
         return ctx._cache["bstats"]
@@ -281,19 +292,21 @@ def boundary_stats(ctx: Context) -> tuple[float | None, float]:
     hist = ctx.param("boundary_context_chars")
     ahead = ctx.param("boundary_ahead_chars")
     units = ctx.para_units()
-    worst: float | None = None
-    for a, b in pairwise(units):
-        stop = ctx.text.rfind(".", a[0], a[1])
-        if stop < 0 or not (ctx.inside(stop) or ctx.inside(b[0])):
-            continue
-        before = ctx.text[max(a[0], stop - hist):stop]
-        mapped, _ = map_text(before)
-        h = (BOS * (lm.order - 1) + mapped)[-(lm.order - 1):]
-        bits = -math.log2(lm.prob(h, "."))
-        window = ctx.text[max(a[0], stop - hist):min(b[1], b[0] + ahead)]
-        bits += lm.window_bits(window, stop + 1 - max(a[0], stop - hist))
-        worst = bits if worst is None else max(worst, bits)
-    out = (worst, lm.end_bits(ctx.passage))
+    stop_bits = start_bits = 0.0
+    for i, (us, ue) in enumerate(units):
+        stop = ctx.text.rfind(".", us, ue)
+        if stop >= 0 and ctx.inside(stop):
+            mapped, _ = map_text(ctx.text[max(us, stop - hist):stop])
+            h = (BOS * (lm.order - 1) + mapped)[-(lm.order - 1):]
+            stop_bits = max(stop_bits, -math.log2(lm.prob(h, ".")))
+        if i > 0 and ctx.inside(us):
+            ps, pe = units[i - 1]
+            prev_stop = ctx.text.rfind(".", ps, pe)
+            if prev_stop >= 0:
+                lo = max(ps, prev_stop - hist)
+                window = ctx.text[lo:min(ue, us + ahead)]
+                start_bits = max(start_bits, lm.window_bits(window, us - lo))
+    out = (stop_bits, start_bits, lm.end_bits(ctx.passage))
     ctx._cache["bstats"] = out
     return out
 

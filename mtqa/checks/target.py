@@ -21,11 +21,10 @@ _EN_TOKEN = re.compile(r"[A-Za-z0-9']+")
 
 
 class TranslationCheck(Check):
+    """A check of the passage's (first) translation; spans index that translation's text."""
+
     side = "translation"
     needs_translation = True
-
-    def tflag(self, start: int, end: int, text: str, confidence: float = 1.0) -> Flag:
-        return self.flag(start, end, text, confidence)
 
 
 @register
@@ -41,7 +40,7 @@ class LowConfidence(TranslationCheck):
         tr = ctx.translation
         if tr is None or ctx.logprob is None or ctx.logprob >= ctx.param("logprob_flag"):
             return []
-        return [self.tflag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
+        return [self.flag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
 
 
 @register
@@ -57,7 +56,7 @@ class MeaningDrift(TranslationCheck):
         limit = ctx.calib.get("xling_cos_flag")
         if tr is None or ctx.xling_cos is None or limit is None or ctx.xling_cos >= limit:
             return []
-        return [self.tflag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
+        return [self.flag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
 
 
 @register
@@ -82,7 +81,7 @@ class NumberMismatch(TranslationCheck):
         for v, s, e in dst:
             seen[v] += 1
             if seen[v] > src_count[v]:
-                out.append(self.tflag(s, e, tr.text))
+                out.append(self.flag(s, e, tr.text))
         seen.clear()
         for v, s, e in src:
             seen[v] += 1
@@ -114,7 +113,7 @@ class ScriptResidue(TranslationCheck):
                     j += 1
                 while j > i and text[j - 1] == " ":
                     j -= 1
-                out.append(self.tflag(i, j, text))
+                out.append(self.flag(i, j, text))
                 i = j
             i += 1
         return out
@@ -138,21 +137,22 @@ class RepetitionLoop(TranslationCheck):
         min_n = ctx.param("loop_min_n")
         for i, n in repeated_ngrams(words, ctx.param("loop_max_n")):
             if n >= min_n:
-                out.append(self.tflag(toks[i].start(), toks[i + 2 * n - 1].end(), tr.text))
+                out.append(self.flag(toks[i].start(), toks[i + 2 * n - 1].end(), tr.text))
         if not out:
             n = ctx.param("loop_ngram")
             grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
             if grams and max(grams.values()) >= ctx.param("loop_min_count"):
                 gram = max(grams, key=lambda g: grams[g])
                 idx = [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == gram]
-                out.append(self.tflag(toks[idx[0]].start(), toks[idx[-1] + n - 1].end(), tr.text))
+                out.append(self.flag(toks[idx[0]].start(), toks[idx[-1] + n - 1].end(), tr.text))
         return out
 
 
 def length_ratio(source: str, translation: str) -> float:
-    """log of English characters per source character (0 when either side is empty)."""
-    a, b = len(source.strip()), len(translation.strip())
-    return math.log(b / a) if a and b else 0.0
+    """log of English characters per source character (an empty translation counts as one
+    character, so it is an extreme; 0 for an empty source)."""
+    a, b = len(source.strip()), max(1, len(translation.strip()))
+    return math.log(b / a) if a else 0.0
 
 
 @register
@@ -166,9 +166,9 @@ class LengthRatio(TranslationCheck):
     def run(self, ctx: Context) -> list[Flag]:
         tr = ctx.translation
         lo, hi = ctx.calib.get("log_len_ratio_lo"), ctx.calib.get("log_len_ratio_hi")
-        if tr is None or lo is None or hi is None or not tr.text.strip():
+        if tr is None or lo is None or hi is None or not ctx.passage.strip():
             return []
         r = length_ratio(ctx.passage, tr.text)
         if lo <= r <= hi:
             return []
-        return [self.tflag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
+        return [self.flag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]

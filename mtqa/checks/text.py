@@ -1,8 +1,10 @@
 """Text helpers for the checks: tokens with offsets, sentence units, quotes, digits, word frequency.
 
 Everything here keeps offsets into the text it was given. ``fold`` (used only for dictionary
-look-ups and the character LM) drops marks and unifies letter variants, so it may shorten text;
-``normalize`` keeps the length (it defers to ``mtqa.lang.normalize`` when that exists).
+look-ups, word lists and the character LM) drops marks and unifies alef, Persian yeh/kaf and heh
+variants, so it may shorten a word. It deliberately keeps alef maqsura (ى) apart from yeh
+(``mtqa.lang.normalize`` merges them): "على" (a preposition) and "علي" (a name) must differ for
+the broken-phrase rules.
 """
 
 from __future__ import annotations
@@ -37,39 +39,15 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ی": "ي
                        "ۀ": "ه"})
 
 
+_ARABIC_LETTERS = frozenset(chr(o) for a, b in _ARABIC_RANGES for o in range(a, b + 1))
+
+
 def is_arabic_letter(ch: str) -> bool:
-    o = ord(ch)
-    return any(a <= o <= b for a, b in _ARABIC_RANGES)
+    return ch in _ARABIC_LETTERS
 
 
 def is_latin_letter(ch: str) -> bool:
     return ch.isalpha() and ord(ch) < 0x0250
-
-
-def normalize(text: str) -> str:
-    """Length-preserving normalisation: ``mtqa.lang.normalize`` when it exists, else a local one."""
-    try:
-        from mtqa import lang
-
-        fn = getattr(lang, "normalize", None)
-    except ImportError:  # pragma: no cover - lang is part of the package
-        fn = None
-    if fn is not None:
-        out = fn(text)
-        if isinstance(out, str) and len(out) == len(text):
-            return out
-    return _local_normalize(text)
-
-
-def _local_normalize(text: str) -> str:
-    """Same-length fallback: presentation forms and letter variants to their base letters."""
-    out = []
-    for ch in text:
-        if 0xFB50 <= ord(ch) <= 0xFEFF:
-            base = unicodedata.normalize("NFKC", ch)
-            ch = base if len(base) == 1 else ch
-        out.append(ch.translate(_DIGITS))
-    return "".join(out)
 
 
 def fold(word: str) -> str:
@@ -83,23 +61,24 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
+def script_of(word: str) -> str:
+    """'arabic', 'latin', 'digit' or 'other' by the word's first letter or digit."""
+    for ch in word:
+        if ch.isdigit():
+            return "digit"
+        if ch in _ARABIC_LETTERS:
+            return "arabic"
+        if is_latin_letter(ch):
+            return "latin"
+    return "other"
+
+
 @dataclass(frozen=True)
 class Token:
     text: str
     start: int
     end: int
-
-    @property
-    def script(self) -> str:
-        """'arabic', 'latin', 'digit' or 'other' by the token's first letter."""
-        for ch in self.text:
-            if ch.isdigit():
-                return "digit"
-            if is_arabic_letter(ch):
-                return "arabic"
-            if is_latin_letter(ch):
-                return "latin"
-        return "other"
+    script: str  # see script_of
 
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -108,7 +87,7 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     out = []
     for m in TOKEN_RE.finditer(text, start, end):
         word = m.group().rstrip("\u200c\u200d")
-        out.append(Token(word, m.start(), m.start() + len(word)))
+        out.append(Token(word, m.start(), m.start() + len(word), script_of(word)))
     return out
 
 

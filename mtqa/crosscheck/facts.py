@@ -1,0 +1,202 @@
+"""Fact extraction over articles, and merging mentions into corroborated / conflict / single-source.
+
+Extraction runs over *runs* of consecutive content passages of one paragraph (so a name that the
+segmenter cut at a stray full stop is still read whole); offtopic, boilerplate and duplicate
+passages are never read. Each mention is mapped back to offsets into ``Article.text`` and to the
+passage holding its start. With ``translation_facts`` the first translation of each content
+passage is read too (``side="translation"``, offsets into that translation's text).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from mtqa.crosscheck import dates, lexicon, names, numbers
+from mtqa.crosscheck.mention import Mention
+from mtqa.crosscheck.text import View
+from mtqa.model import Article, Passage
+
+
+def runs(article: Article) -> list[list[Passage]]:
+    """Maximal runs of consecutive content passages within one paragraph."""
+    out: list[list[Passage]] = []
+    prev: Passage | None = None
+    for p in article.passages:
+        if p.kind != "content":
+            prev = None
+            continue
+        if prev is not None and prev.paragraph == p.paragraph and out:
+            out[-1].append(p)
+        else:
+            out.append([p])
+        prev = p
+    return out
+
+
+def extract_text(text: str, start: int, end: int, cfg: Mapping[str, Any], side: str) -> list[Mention]:
+    """Mentions in ``text[start:end]`` with ``start``/``end``/``text`` set to original offsets."""
+    lex = lexicon.get(cfg, "src" if side == "source" else "en")
+    view = View.of(text, start, end)
+    types = set(cfg.get("fact_types", ["number", "date", "name"]))
+    out: list[Mention] = []
+    date_mentions, spans = dates.extract(view.norm, lex, cfg)
+    if "date" in types:
+        out += date_mentions
+    if "number" in types:
+        out += numbers.extract(view.norm, lex, cfg, spans)
+    if "name" in types:
+        out += names.extract(view.norm, lex, cfg)
+    for m in out:
+        m.start, m.end = view.span(m.a, m.b)
+        m.text = text[m.start:m.end]
+        m.side = side
+        if m.type == "name":
+            m.display = m.text
+    return out
+
+
+def extract_article(article: Article, cfg: Mapping[str, Any]) -> list[Mention]:
+    """All mentions of one article (source side, and translation side when configured)."""
+    out: list[Mention] = []
+    for run in runs(article):
+        starts = [p.start for p in run]
+        for m in extract_text(article.text, run[0].start, run[-1].end, cfg, "source"):
+            p = run[max(0, bisect.bisect_right(starts, m.start) - 1)]
+            m.article, m.source, m.passage = article.id, article.source, p.id
+            out.append(m)
+    if cfg.get("translation_facts", True):
+        for p in article.content():
+            if not p.translations or not p.translations[0].text.strip():
+                continue
+            tr = p.translations[0].text
+            for m in extract_text(tr, 0, len(tr), cfg, "translation"):
+                m.article, m.source, m.passage = article.id, article.source, p.id
+                out.append(m)
+    return out
+
+
+# --- merging -------------------------------------------------------------------------------
+
+def compatible(x: Mention, y: Mention, cfg: Mapping[str, Any]) -> bool:
+    """Whether two mentions of one key agree."""
+    if x.type == "number":
+        return _numbers_agree(x.data, y.data, cfg)
+    if x.type == "date":
+        return dates.compatible(x.data["date"], y.data["date"])
+    if x.type == "name":
+        return names.compatible(x.value, y.value, lexicon.get(cfg, "src"))
+    return x.value == y.value
+
+
+def _numbers_agree(a: Mapping[str, Any], b: Mapping[str, Any], cfg: Mapping[str, Any]) -> bool:
+    if "vague" in a or "vague" in b:
+        if "vague" in a and "vague" in b:
+            return True
+        v, n = (a, b) if "vague" in a else (b, a)
+        lo, hi = v["vague"]
+        return lo <= n["num"] <= hi
+    x, y = float(a["num"]), float(b["num"])
+    if x == y:
+        return True
+    if cfg.get("bounds_compatible", False):
+        for p, u, w in ((a, x, y), (b, y, x)):
+            if (p.get("bound") == "more" and w >= u) or (p.get("bound") == "less" and w <= u):
+                return True
+    if a.get("approx") or b.get("approx"):
+        return abs(x - y) <= float(cfg.get("approx_tolerance", 0.1)) * max(abs(x), abs(y))
+    return False
+
+
+def _is_vague(m: Mention) -> bool:
+    return m.type == "number" and "vague" in m.data
+
+
+def resolve_unqualified(mentions: list[Mention], cfg: Mapping[str, Any]) -> None:
+    """Attach "troops|us|*" to the one "troops|us|<place>" of the story it agrees with (in place)."""
+    if not cfg.get("resolve_unqualified", True):
+        return
+    by_key: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_key[m.key].append(m)
+    for m in mentions:
+        if m.type != "number" or not m.key.endswith("|*") or _is_vague(m):
+            continue
+        noun, nat, _ = m.key.split("|")
+        cands = []
+        for key, ms in by_key.items():
+            kn, knat, kplace = key.split("|") if key.count("|") == 2 else ("", "", "*")
+            if key == m.key or kn != noun or kplace == "*" or nat not in ("*", knat):
+                continue
+            if all(compatible(m, o, cfg) for o in ms if not _is_vague(o)):
+                cands.append((key, ms))
+        if len(cands) == 1:
+            key, ms = cands[0]
+            m.data["resolved_from"] = m.key
+            m.key, m.label = key, ms[0].label
+
+
+def merge(mentions: Sequence[Mention], story: str, cfg: Mapping[str, Any],
+          start_id: int = 1) -> list[dict[str, Any]]:
+    """Facts (schema dicts) of one story's mentions, grouped by key."""
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        groups[m.key].append(m)
+    facts = []
+    for n, (key, ms) in enumerate(sorted(groups.items()), start=start_id):
+        ms.sort(key=lambda m: (m.article, m.side != "source", m.start))
+        status, conflicts = status_of(ms, cfg)
+        fact = {
+            "id": f"fact-{n}",
+            "story": story,
+            "type": ms[0].type,
+            "key": key,
+            "label": ms[0].label,
+            "status": status,
+            "values": [m.to_value() for m in ms],
+            "articles": sorted({m.article for m in ms}),
+        }
+        if conflicts:
+            fact["conflicts"] = conflicts
+        facts.append(fact)
+    return facts
+
+
+def _deciding(ms: Iterable[Mention]) -> list[Mention]:
+    """Per article: its source-side mentions, else (no source mention) its translation-side ones."""
+    by_article: dict[str, list[Mention]] = defaultdict(list)
+    for m in ms:
+        by_article[m.article].append(m)
+    out = []
+    for group in by_article.values():
+        src = [m for m in group if m.side == "source"]
+        out += src or group
+    return out
+
+
+def status_of(ms: Sequence[Mention], cfg: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """("corroborated" | "conflict" | "single-source", the disagreeing value pairs)."""
+    deciding = _deciding(ms)
+    precise = [m for m in deciding if not _is_vague(m)]
+    vague = [m for m in deciding if _is_vague(m)]
+    conflicts = []
+    checked = precise + (vague if cfg.get("vague_conflicts", True) else [])
+    for i, x in enumerate(checked):
+        for y in checked[i + 1:]:
+            if x.article == y.article and x.side != y.side:
+                continue
+            if _is_vague(x) and _is_vague(y):
+                continue
+            if not compatible(x, y, cfg):
+                conflicts.append({"a": _ref(x), "b": _ref(y)})
+    if conflicts:
+        return "conflict", conflicts[:20]
+    articles = {m.article for m in precise} or {m.article for m in vague}
+    return ("corroborated" if len(articles) >= 2 else "single-source"), []
+
+
+def _ref(m: Mention) -> dict[str, Any]:
+    return {"article": m.article, "passage": m.passage, "start": m.start, "end": m.end,
+            "value": m.value, "display": m.display, "side": m.side}

@@ -1,0 +1,167 @@
+"""Numbers with what they count: "کم و بیش ۲۵۰۰ نظامی امریکایی در عراق" → troops|us|iraq ≈ 2500.
+
+For each number (digits of any script with thousands separators, number words before a counted
+noun, vague quantities such as "عشرات"/"هزاران"): the counted noun right after it (skipping
+"من"/"از"/"of"), turned into a state when a killed/injured/held cue is nearest in the clause;
+approximation and bound cues just before it; the nationality and place qualifiers of its clause
+(the place after the noun first, else before the number). A number with no noun that follows a
+counted number closely in the same clause ("130 attacks – 53 in Iraq and 77 in Syria") inherits
+its noun.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mtqa.crosscheck.lexicon import Lex
+from mtqa.crosscheck.mention import Mention
+from mtqa.crosscheck.text import clause, words
+
+NUM_RE = re.compile(r"(?<![\d.,،٬])(\d{1,3}(?:[,،٬]\d{3})+|\d+(?:[.٫]\d+)?)(?![\d]|[.,٫]\d)")
+_SKIP = frozenset({"من", "از", "of", "تن", "نفر"})
+
+
+def parse_number(token: str) -> float:
+    """"2,500" / "2٬500" / "2500" / "3.5" → float."""
+    t = re.sub(r"[,،٬](?=\d{3})", "", token).replace("٫", ".")
+    return float(t)
+
+
+def fmt(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
+def _number_spans(view: str, lex: Lex,
+                  blocked: list[tuple[int, int]]) -> list[tuple[int, int, float | None, str | None]]:
+    """(start, end, value, vague key) of every quantity not inside a blocked (date) span."""
+    out = []
+    for m in NUM_RE.finditer(view):
+        out.append((m.start(), m.end(), parse_number(m.group(1)), None))
+    for key, a, b in lex.number_words.finditer(view):
+        out.append((a, b, float(lex.number_values.get(key, 0)) or None, "word"))
+    for key, a, b in lex.vague.finditer(view):
+        out.append((a, b, None, key))
+    out = [s for s in out if not any(x <= s[0] < y for x, y in blocked)]
+    out.sort()
+    return out
+
+
+def _noun_after(view: str, lex: Lex, end: int, limit: int, window: int) -> tuple[str, int, int] | None:
+    """The counted noun among the next ``window`` words (skipping "من"/"از"/"of")."""
+    seen = 0
+    for w, a, _b in words(view, end, limit):
+        hit = lex.nouns.search(view, a, limit)
+        if hit is not None and hit[1] == a:
+            return hit
+        if w in _SKIP or w.isdigit():
+            continue
+        seen += 1
+        if seen >= window:
+            return None
+    return None
+
+
+def year_cue_before(view: str, lex: Lex, a: int) -> bool:
+    """Whether a year cue ("عام", "سال", "في", "in") ends just before ``a``."""
+    return any(a - e <= 2 for _, _, e in lex.year_cues.finditer(view, max(0, a - 12), a))
+
+
+_JOIN = re.compile(r"^\s*(?:و|and|,|،)\s*$")
+
+
+def _first_places(view: str, lex: Lex, lo: int, hi: int, forward: bool) -> list[str]:
+    """The place nearest the number in view[lo:hi], with places joined to it by "و"/"and"."""
+    hits = list(lex.places.finditer(view, lo, hi))
+    if not hits:
+        return []
+    if not forward:
+        hits.reverse()
+    out = [hits[0][0]]
+    prev = hits[0]
+    for h in hits[1:]:
+        gap = view[prev[2]:h[1]] if forward else view[h[2]:prev[1]]
+        # "در عراق و سوریه", "في العراق وسوريا" (the و is glued to the next word as a prefix)
+        if not (_JOIN.match(gap) or gap.strip() == "" or gap.strip() in ("و", "and")):
+            break
+        out.append(h[0])
+        prev = h
+    return out
+
+
+def _nearest(lex_hits: list[tuple[str, int, int]], pos: int) -> tuple[str, int, int] | None:
+    return min(lex_hits, key=lambda h: abs(h[1] - pos), default=None)
+
+
+def extract(view: str, lex: Lex, cfg: Mapping[str, Any], blocked: list[tuple[int, int]],
+            year_spans: set[tuple[int, int]] | None = None) -> list[Mention]:
+    """Number mentions in the normalised ``view``; ``blocked`` spans (dates) are skipped."""
+    window = int(cfg.get("noun_window", 3))
+    cue_window = int(cfg.get("cue_window", 30))
+    y0, y1 = int(cfg.get("year_min", 1900)), int(cfg.get("year_max", 2100))
+    spans = _number_spans(view, lex, blocked)
+    out: list[Mention] = []
+    prev: tuple[int, str, str | None, int] | None = None  # (end, noun class, nationality, clause start)
+    for i, (a, b, value, vague) in enumerate(spans):
+        c0, c1 = clause(view, a)
+        nxt = spans[i + 1][0] if i + 1 < len(spans) and spans[i + 1][0] < c1 else c1
+        is_year = (vague is None and value is not None and value == int(value) and y0 <= value <= y1
+                   and b - a == 4)
+        if is_year and year_cue_before(view, lex, a):
+            continue  # "سال ۲۰۱۱ همه نیروها": a year, not a count
+        noun = _noun_after(view, lex, b, nxt if nxt > b else c1, window)
+        if noun is None:
+            if vague == "word" or is_year:
+                continue
+            if prev is not None and prev[3] == c0 and a - prev[0] <= 40 and vague is None:
+                cls, nat, noun_end = prev[1], prev[2], b
+            else:
+                continue
+        else:
+            cls, nat, noun_end = noun[0], None, noun[2]
+            if cls in lex.person_nouns:
+                states = list(lex.states.finditer(view, c0, c1))
+                st = _nearest(states, a)
+                if st is not None:
+                    cls = st[0]
+            nat = None
+            if cls in lex.person_nouns or cls in lex.state_keys:
+                # Nationality qualifies counts of people ("US troops"), not of attacks.
+                n = _nearest(list(lex.nats.finditer(view, c0, c1)), noun_end)
+                nat = n[0] if n else None
+        lo = max(c0, prev[0] if prev and prev[3] == c0 else c0)
+        places = _first_places(view, lex, noun_end, nxt, forward=True)
+        if not places:
+            places = _first_places(view, lex, lo, a, forward=False)
+        if vague is None or vague == "word":
+            # "کم و بیش" / "حوالي" / "أكثر من" just before the number (or before "ما يقدر ب…").
+            pre_lo = max(c0, a - cue_window)
+            approx = any(e >= a - 12 for _, _, e in lex.approx.finditer(view, pre_lo, a))
+            more = any(e >= a - 3 for _, _, e in lex.more.finditer(view, pre_lo, a))
+            less = any(e >= a - 3 for _, _, e in lex.less.finditer(view, pre_lo, a))
+            atleast = any(e >= a - 3 for _, _, e in lex.atleast.finditer(view, pre_lo, a))
+            more = more or atleast
+        else:
+            approx = more = less = atleast = False
+        place = "+".join(sorted(set(places))) or "*"
+        key = f"{cls}|{nat or '*'}|{place}"
+        label = " ".join(x for x in (lex.nat_labels.get(nat or "", ""),
+                                     lex.noun_labels.get(cls, cls)) if x)
+        if place != "*":
+            label += " in " + " and ".join(lex.place_labels.get(p, p) for p in place.split("+"))
+        data: dict[str, Any] = {"noun": cls, "nat": nat, "place": place, "approx": approx,
+                                "bound": "more" if more else "less" if less else ""}
+        if vague not in (None, "word"):
+            lo_v, hi_v = lex.vague_ranges[vague]
+            data.update(vague=[lo_v, hi_v])
+            val, disp = lex.vague_labels.get(vague, vague), lex.vague_labels.get(vague, vague)
+        else:
+            assert value is not None
+            data.update(num=value)
+            val = fmt(value).replace(",", "")
+            disp = ("about " if approx else "at least " if atleast else "more than " if more
+                    else "less than " if less else "") + fmt(value)
+        out.append(Mention("number", key, label, val, disp, a, b, data))
+        prev = (b, cls, nat, c0)
+    return out

@@ -1,0 +1,283 @@
+"""Decoder-only (causal) language models used as translators by prompting.
+
+The prompt is the model's chat template when its tokenizer has one, few-shot otherwise (the
+example pairs are data in ``configs/defaults/translate.toml``). Either way it splits into a
+fixed *prefix* (instruction and examples, the same for every sentence of a language pair) and
+a short per-sentence *suffix*. The prefix's key/value cache is computed once and copied into
+each batch, so only the sentence itself is encoded per call — the main speed-up on CPU.
+
+Decoding is a small hand-written loop rather than ``generate``: batches are laid out as
+``[prefix][left padding][suffix]`` with an attention mask and explicit position ids,
+finished rows leave the batch (``batch_select_indices``), a row stops at the end-of-sequence
+token or at the first newline, only the last position's logits are computed, and every
+chosen token's log-probability comes out of the same pass.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mtqa.config import Config
+from mtqa.errors import ConfigError, ModelError
+from mtqa.model import Translation
+from mtqa.translate.base import Translator
+from mtqa.translate.hf import LANG_NAMES, is_local, load_pretrained, set_threads, torch_dtype
+
+MARKER = "\x00MTQA-SOURCE\x00"
+
+
+def few_shot_pairs(cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> list[tuple[str, str]]:
+    """The configured example pairs for a direction (English→X reuses X→English reversed)."""
+    examples = cfg["examples"]
+    if tgt_lang == "en" and src_lang in examples:
+        return [(str(a), str(b)) for a, b in examples[src_lang]]
+    if src_lang == "en" and tgt_lang in examples:
+        return [(str(b), str(a)) for a, b in examples[tgt_lang]]
+    return []
+
+
+def lang_name(lang: str) -> str:
+    return LANG_NAMES.get(lang, lang)
+
+
+def few_shot_parts(cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
+    """(prefix, lead, trail) of the few-shot prompt: prompt = prefix + lead + source + trail."""
+    s, t = lang_name(src_lang), lang_name(tgt_lang)
+    lines = [str(cfg["instruction"]).format(src=s, tgt=t), ""]
+    for a, b in few_shot_pairs(cfg, src_lang, tgt_lang):
+        lines += [f"{s}: {a}", f"{t}: {b}", ""]
+    prefix = "\n".join(lines) + f"{s}:"
+    return prefix, " ", f"\n{t}:"
+
+
+def chat_parts(tok: Any, cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
+    """(prefix, lead, trail) cut out of the tokenizer's chat template around the source."""
+    s, t = lang_name(src_lang), lang_name(tgt_lang)
+    ask = str(cfg["chat_instruction"]).format(src=s, tgt=t)
+    messages: list[dict[str, str]] = []
+    for a, b in few_shot_pairs(cfg, src_lang, tgt_lang):
+        messages += [{"role": "user", "content": f"{ask}\n{a}"}, {"role": "assistant", "content": b}]
+    messages.append({"role": "user", "content": f"{ask}\n{MARKER}"})
+    rendered = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    if not isinstance(rendered, str) or rendered.count(MARKER) != 1:
+        raise ModelError("the tokenizer's chat template did not render the source exactly once")
+    before, after = rendered.split(MARKER)
+    return before, "", after
+
+
+class CausalTranslator(Translator):
+    """A causal LM (hub id, local directory) prompted to translate, with prefix KV reuse."""
+
+    description = "transformers causal LM, prompted (chat template or few-shot)"
+
+    def __init__(self, name: str, config: Config, model_id: str, revision: str | None = None) -> None:
+        super().__init__(name, config)
+        self.model_id = model_id
+        self.revision = revision or str(self.cfg["revision"])
+        self._tok: Any = None
+        self._model: Any = None
+        self._prefix: dict[tuple[str, str], tuple[list[int], Any]] = {}
+        self._newline: dict[int, bool] = {}
+        if self.cfg["prompt"] not in ("auto", "chat", "few-shot"):
+            raise ConfigError("translate.prompt must be 'auto', 'chat' or 'few-shot'")
+
+    # ------------------------------------------------------------------ loading
+    def model_ref(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
+        return self.model_id, "local" if is_local(self.model_id) else self.revision
+
+    def model_dir(self) -> str:
+        """Where ``from_pretrained`` reads the model (subclasses convert GGUF files here)."""
+        return self.model_id
+
+    def tokenizer(self) -> Any:
+        if self._tok is None:
+            from transformers import AutoTokenizer
+
+            self._tok = load_pretrained(AutoTokenizer.from_pretrained, self.model_dir(), self.revision)
+            if self._tok.pad_token_id is None:
+                self._tok.pad_token = self._tok.eos_token or self._tok.unk_token
+        return self._tok
+
+    def model(self) -> Any:
+        if self._model is None:
+            from transformers import AutoModelForCausalLM
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            set_threads(self.cfg)
+            model = load_pretrained(AutoModelForCausalLM.from_pretrained, self.model_dir(), self.revision,
+                                    use_safetensors=True, dtype=torch_dtype(self.cfg["dtype"]))
+            self._model = model.eval()
+        return self._model
+
+    # ------------------------------------------------------------------ prompts
+    def uses_chat(self) -> bool:
+        mode = self.cfg["prompt"]
+        has = bool(getattr(self.tokenizer(), "chat_template", None))
+        if mode == "chat" and not has:
+            raise ModelError(f"{self.model_id}: prompt = 'chat' but the tokenizer has no chat template")
+        return has if mode == "auto" else mode == "chat"
+
+    def prompt_parts(self, src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
+        """(prefix, lead, trail): the prompt is prefix + lead + source + trail."""
+        if self.uses_chat():
+            return chat_parts(self.tokenizer(), self.cfg, src_lang, tgt_lang)
+        return few_shot_parts(self.cfg, src_lang, tgt_lang)
+
+    def build_prompt(self, sentence: str, src_lang: str, tgt_lang: str = "en") -> str:
+        prefix, lead, trail = self.prompt_parts(src_lang, tgt_lang)
+        return prefix + lead + sentence + trail
+
+    def decoding(self) -> dict[str, object]:
+        out = super().decoding()
+        out["prompt"] = self.cfg["prompt"]
+        out["inst"] = [self.cfg["instruction"], self.cfg["chat_instruction"]]
+        out["shots"] = {k: v for k, v in sorted(self.cfg["examples"].items()) if k != "_open_table"}
+        return out
+
+    def count_tokens(self, text: str, src_lang: str, tgt_lang: str) -> int:
+        return len(self.tokenizer()(text, add_special_tokens=False)["input_ids"])
+
+    def _prefix_state(self, src_lang: str, tgt_lang: str) -> tuple[list[int], Any]:
+        """Token ids of the fixed prefix and, when enabled, its key/value cache (batch 1)."""
+        key = (src_lang, tgt_lang)
+        if key not in self._prefix:
+            import torch
+
+            tok, model = self.tokenizer(), self.model()
+            prefix = self.prompt_parts(src_lang, tgt_lang)[0]
+            ids = tok(prefix, add_special_tokens=not self.uses_chat())["input_ids"]
+            cache = None
+            if self.cfg["prefix_cache"] and ids:
+                from transformers import DynamicCache
+
+                cache = DynamicCache(config=model.config)
+                with torch.inference_mode():
+                    model(input_ids=torch.tensor([ids]), past_key_values=cache, use_cache=True,
+                          logits_to_keep=1)
+            self._prefix[key] = (list(ids), cache)
+        return self._prefix[key]
+
+    # ------------------------------------------------------------------ decoding
+    def _is_newline(self, token_id: int) -> bool:
+        if token_id not in self._newline:
+            self._newline[token_id] = "\n" in self.tokenizer().decode([token_id])
+        return self._newline[token_id]
+
+    def _eos_ids(self) -> set[int]:
+        model, tok = self.model(), self.tokenizer()
+        ids: set[int] = set()
+        for source in (getattr(model.generation_config, "eos_token_id", None), tok.eos_token_id):
+            if isinstance(source, int):
+                ids.add(source)
+            elif source:
+                ids.update(int(x) for x in source)
+        for special in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>"):
+            tid = tok.convert_tokens_to_ids(special)
+            if isinstance(tid, int) and tid != tok.unk_token_id and tid >= 0:
+                ids.add(tid)
+        return ids
+
+    def generate(self, texts: Sequence[str], src_lang: str, tgt_lang: str, sample: int | None,
+                 ) -> list[Translation]:
+        import torch
+
+        tok, model = self.tokenizer(), self.model()
+        prefix_ids, prefix_cache = self._prefix_state(src_lang, tgt_lang)
+        _, lead, trail = self.prompt_parts(src_lang, tgt_lang)
+        suffixes = [tok(lead + t + trail, add_special_tokens=False)["input_ids"] for t in texts]
+        if prefix_cache is None:  # no reuse: the whole prompt is the per-row input
+            suffixes = [prefix_ids + s for s in suffixes]
+        # Each row keeps its own length cap, so a batch gives what one-at-a-time would.
+        caps = [self.max_new_tokens(self.count_tokens(t, src_lang, tgt_lang)) for t in texts]
+        b, width = len(suffixes), max(len(s) for s in suffixes)
+        pad = int(tok.pad_token_id)
+        input_ids = torch.full((b, width), pad, dtype=torch.long)
+        mask = torch.zeros((b, width), dtype=torch.long)
+        for i, s in enumerate(suffixes):
+            input_ids[i, width - len(s):] = torch.tensor(s)
+            mask[i, width - len(s):] = 1
+        if prefix_cache is not None:
+            cache = copy.deepcopy(prefix_cache)
+            if b > 1:
+                cache.batch_repeat_interleave(b)
+            mask = torch.cat([torch.ones((b, len(prefix_ids)), dtype=torch.long), mask], dim=1)
+        else:
+            from transformers import DynamicCache
+
+            cache = DynamicCache(config=model.config)
+        sampling = sample is not None or self.cfg["decoding"] == "sample"
+        gen = None
+        if sampling:
+            gen = torch.Generator().manual_seed(int(self.cfg["seed"]) + 1000 * (sample or 0))
+        eos = self._eos_ids()
+        out_ids: list[list[int]] = [[] for _ in range(b)]
+        out_lp: list[list[float]] = [[] for _ in range(b)]
+        active = list(range(b))  # original row of each row still in the batch
+        with torch.inference_mode():
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, -input_ids.shape[1]:]
+            logits = model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
+                           past_key_values=cache, use_cache=True, logits_to_keep=1).logits[:, -1, :]
+            for step in range(max(caps)):
+                logp = torch.log_softmax(logits.float(), dim=-1)
+                nxt = self._choose(logp, gen) if sampling else logp.argmax(-1)
+                chosen = logp.gather(1, nxt[:, None])[:, 0]
+                keep: list[int] = []
+                for r, (tid, lp) in enumerate(zip(nxt.tolist(), chosen.tolist(), strict=True)):
+                    row = active[r]
+                    if tid in eos:
+                        continue
+                    out_ids[row].append(tid)
+                    out_lp[row].append(min(0.0, float(lp)))
+                    if not self._is_newline(tid) and step + 1 < caps[row]:
+                        keep.append(r)
+                if not keep:
+                    break
+                if len(keep) < len(active):
+                    idx = torch.tensor(keep)
+                    cache.batch_select_indices(idx)
+                    mask, nxt = mask[idx], nxt[idx]
+                    active = [active[r] for r in keep]
+                mask = torch.cat([mask, torch.ones((len(active), 1), dtype=torch.long)], dim=1)
+                positions = (mask.sum(-1, keepdim=True) - 1)
+                logits = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=positions,
+                               past_key_values=cache, use_cache=True).logits[:, -1, :]
+        return [self._finish(ids, lps) for ids, lps in zip(out_ids, out_lp, strict=True)]
+
+    def _choose(self, logp: Any, gen: Any) -> Any:
+        import torch
+
+        probs = torch.softmax(logp / max(float(self.cfg["temperature"]), 1e-5), dim=-1)
+        top_p = float(self.cfg["top_p"])
+        if top_p < 1.0:
+            sorted_p, order = probs.sort(dim=-1, descending=True)
+            drop = sorted_p.cumsum(-1) - sorted_p > top_p
+            sorted_p = sorted_p.masked_fill(drop, 0.0)
+            probs = torch.zeros_like(probs).scatter(1, order, sorted_p)
+        return torch.multinomial(probs, 1, generator=gen)[:, 0]
+
+    def _finish(self, ids: list[int], lps: list[float]) -> Translation:
+        """Text up to the first newline; tokens/logprobs of what was kept."""
+        tok = self.tokenizer()
+        if ids and self._is_newline(ids[-1]):
+            head = tok.decode(ids[-1:]).split("\n", 1)[0]
+            if not head.strip():  # a bare newline token ends the line; it is not content
+                ids, lps = ids[:-1], lps[:-1]
+        text = tok.decode(ids, skip_special_tokens=True).split("\n", 1)[0].strip()
+        return Translation(system=self.name, text=text, tokens=tuple(tok.convert_ids_to_tokens(ids)),
+                           token_logprobs=tuple(lps))
+
+
+def is_causal_dir(path: str | Path) -> bool:
+    """True when a local model directory holds a decoder-only model."""
+    import json
+
+    cfg = Path(path) / "config.json"
+    try:
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not data.get("is_encoder_decoder", False)

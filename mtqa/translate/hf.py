@@ -1,0 +1,183 @@
+"""Loading transformers models (local directory first, hub id second) and the seq2seq backend.
+
+Seq2seq covers Marian/OPUS-MT, NLLB-200 and M2M100: each family maps mtqa's language codes
+to its own (NLLB ``arb_Arab``/``pes_Arab``/``prs_Arab`` → ``eng_Latn`` with a forced BOS
+token, M2M100 ``ar``/``fa`` → ``en``) — see :func:`lang_code`. Weights load from safetensors only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mtqa.config import Config
+from mtqa.errors import ConfigError, ModelError
+from mtqa.model import Translation
+from mtqa.translate.base import Translator
+
+# mtqa language code -> the code each model family uses. M2M100 has no Dari: Dari is written
+# Persian, so it is fed as ``fa``. Marian/OPUS-MT models need no code for X→English.
+LANG_CODES: dict[str, dict[str, str]] = {
+    "nllb": {"ar": "arb_Arab", "fa": "pes_Arab", "prs": "prs_Arab", "en": "eng_Latn"},
+    "m2m100": {"ar": "ar", "fa": "fa", "prs": "fa", "en": "en"},
+}
+LANG_NAMES: dict[str, str] = {"ar": "Arabic", "fa": "Persian", "prs": "Dari", "en": "English"}
+
+
+def lang_code(family: str, lang: str) -> str:
+    """The language code ``family`` ("nllb", "m2m100") uses for mtqa's ``lang``."""
+    try:
+        return LANG_CODES[family][lang]
+    except KeyError:
+        known = ", ".join(sorted(LANG_CODES.get(family, {}))) or "none"
+        raise ModelError(f"{family} has no code for language '{lang}' (supported: {known})") from None
+
+
+def model_family(hf_config: Any) -> str:
+    """"nllb", "m2m100", "marian" or "seq2seq" from a transformers config."""
+    mtype = getattr(hf_config, "model_type", "")
+    if mtype == "m2m_100":
+        # NLLB-200 checkpoints reuse the M2M100 architecture; their tokenizer is NLLB's.
+        name = str(getattr(hf_config, "_name_or_path", "")).lower()
+        return "nllb" if "nllb" in name or getattr(hf_config, "vocab_size", 0) == 256206 else "m2m100"
+    if mtype == "marian":
+        return "marian"
+    return "seq2seq"
+
+
+def is_local(model_id: str) -> bool:
+    return Path(model_id).expanduser().is_dir()
+
+
+def load_pretrained(loader: Callable[..., Any], model_id: str, revision: str, **kwargs: Any) -> Any:
+    """``loader.from_pretrained`` from a local directory, else the local hub cache, else the hub."""
+    if is_local(model_id):
+        return loader(str(Path(model_id).expanduser()), **kwargs)
+    try:
+        return loader(model_id, revision=revision, local_files_only=True, **kwargs)
+    except OSError:
+        pass
+    if os.environ.get("HF_HUB_OFFLINE") in ("1", "true", "True"):
+        raise ModelError(f"model {model_id} is not in the local cache and HF_HUB_OFFLINE is set; download "
+                         "it on a connected machine or pass a local directory")
+    try:
+        return loader(model_id, revision=revision, **kwargs)
+    except Exception as exc:  # network errors come in many types
+        raise ModelError(f"model {model_id} is not in the local cache and the hub is unreachable "
+                         f"({type(exc).__name__}); download it on a connected machine or pass a local "
+                         "directory") from None
+
+
+def set_threads(cfg: dict[str, Any]) -> None:
+    import torch
+
+    n = int(cfg["threads"])
+    if n > 0 and torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+def torch_dtype(name: str) -> Any:
+    import torch
+
+    table = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+    if name not in table:
+        raise ConfigError(f"translate.dtype must be one of {', '.join(table)}, got '{name}'")
+    return table[name]
+
+
+class Seq2SeqTranslator(Translator):
+    """An encoder-decoder model (Marian, NLLB, M2M100, ...) run with ``generate``.
+
+    ``models`` maps a source language ("*" for any) to a hub id or local directory, so one
+    registry name can use a different OPUS-MT model per language.
+    """
+
+    description = "transformers encoder-decoder model"
+
+    def __init__(self, name: str, config: Config, models: dict[str, str], revision: str | None = None,
+                 ) -> None:
+        super().__init__(name, config)
+        self.models = models
+        self.revision = revision or str(self.cfg["revision"])
+        self._loaded: dict[str, tuple[Any, Any, str]] = {}
+
+    def _model_id(self, src_lang: str) -> str:
+        model = self.models.get(src_lang) or self.models.get("*")
+        if model is None:
+            raise ModelError(f"translator '{self.name}' has no model for language '{src_lang}' "
+                             f"(it has: {', '.join(sorted(self.models))})")
+        return model
+
+    def model_ref(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
+        if src_lang == "*":  # the signature: every model this translator may use
+            ids = sorted(set(self.models.values()))
+            if len(ids) == 1:
+                return ids[0], "local" if is_local(ids[0]) else self.revision
+            return ",".join(f"{k}={v}" for k, v in sorted(self.models.items())), self.revision
+        model = self._model_id(src_lang)
+        return model, "local" if is_local(model) else self.revision
+
+    def _load(self, src_lang: str) -> tuple[Any, Any, str]:
+        model_id = self._model_id(src_lang)
+        if model_id not in self._loaded:
+            from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            set_threads(self.cfg)
+            hf_config = load_pretrained(AutoConfig.from_pretrained, model_id, self.revision)
+            family = model_family(hf_config)
+            tok = load_pretrained(AutoTokenizer.from_pretrained, model_id, self.revision)
+            model = load_pretrained(AutoModelForSeq2SeqLM.from_pretrained, model_id, self.revision,
+                                    use_safetensors=True, dtype=torch_dtype(self.cfg["dtype"]))
+            self._loaded[model_id] = (tok, model.eval(), family)
+        return self._loaded[model_id]
+
+    def count_tokens(self, text: str, src_lang: str, tgt_lang: str) -> int:
+        tok = self._load(src_lang)[0]
+        return len(tok(text, add_special_tokens=False)["input_ids"])
+
+    def generate(self, texts: Sequence[str], src_lang: str, tgt_lang: str, sample: int | None,
+                 ) -> list[Translation]:
+        import torch
+
+        tok, model, family = self._load(src_lang)
+        gen: dict[str, Any] = {}
+        if family in LANG_CODES:
+            tok.src_lang = lang_code(family, src_lang)
+            tgt = lang_code(family, tgt_lang)
+            bos = tok.convert_tokens_to_ids(tgt if family == "nllb" else f"__{tgt}__")
+            if bos is None or bos == tok.unk_token_id:
+                raise ModelError(f"{self._model_id(src_lang)}: tokenizer has no language token for {tgt}")
+            gen["forced_bos_token_id"] = bos
+        elif tgt_lang != "en":
+            raise ModelError(f"translator '{self.name}' only translates into English")
+        enc = tok(list(texts), return_tensors="pt", padding=True)
+        # Each row keeps its own length cap, so a batch gives what one-at-a-time would.
+        caps = [self.max_new_tokens(int(n)) for n in enc["attention_mask"].sum(-1)]
+        gen["max_new_tokens"] = max(caps) + (1 if "forced_bos_token_id" in gen else 0)
+        if sample is not None or self.cfg["decoding"] == "sample":
+            torch.manual_seed(int(self.cfg["seed"]) + (sample or 0))
+            gen.update(do_sample=True, temperature=float(self.cfg["temperature"]),
+                       top_p=float(self.cfg["top_p"]), top_k=0)
+        else:
+            gen.update(do_sample=False, num_beams=1)
+        with torch.inference_mode():
+            # Raw logits (not the sampler's tempered ones): logprobs are under the model itself.
+            out = model.generate(**enc, **gen, output_logits=True, return_dict_in_generate=True)
+            scores = model.compute_transition_scores(out.sequences, out.logits, normalize_logits=True)
+        seqs = out.sequences[:, 1:]  # drop the decoder start token
+        if "forced_bos_token_id" in gen:
+            seqs, scores = seqs[:, 1:], scores[:, 1:]  # and the forced language token
+        special = set(tok.all_special_ids)
+        results = []
+        for row, row_scores, cap in zip(seqs.tolist(), scores.tolist(), caps, strict=True):
+            keep = [(t, s) for t, s in zip(row, row_scores, strict=False) if t not in special][:cap]
+            ids = [t for t, _ in keep]
+            results.append(Translation(
+                system=self.name, text=tok.decode(ids, skip_special_tokens=True).strip(),
+                tokens=tuple(tok.convert_ids_to_tokens(ids)),
+                token_logprobs=tuple(min(0.0, float(s)) for _, s in keep)))
+        return results
