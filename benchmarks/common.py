@@ -36,7 +36,17 @@ def read_lines(path: Path, limit: int | None = None) -> list[str]:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    """Peak resident set size of this process so far, in MiB.
+
+    Reads VmHWM from /proc (per process); ``getrusage`` would report a forked child's
+    parent's peak. Falls back to ``getrusage`` elsewhere.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

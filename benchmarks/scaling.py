@@ -202,6 +202,7 @@ def measure_sizes(sizes: Sequence[int], seed: int, workdir: Path, repeats: int =
                      "passages_per_s": med["passages"] / med["seconds"],
                      "peak_rss_mib": med["peak_rss_mib"], "process_s": med["process_s"],
                      "runs": len(ok)})
+        print(f"[scaling] {json.dumps(rows[-1])}", file=sys.stderr, flush=True)
     return rows
 
 

@@ -19,7 +19,7 @@ Configurations (``--only`` picks groups):
   weights do not change speed (same shapes, same number of operations), but the output is
   gibberish: these rows measure speed only.
 
-    python -m benchmarks.throughput                 # everything (~15-25 min on 2 cores)
+    python -m benchmarks.throughput                 # everything (tens of minutes on 2 cores)
     python -m benchmarks.throughput --only marian   # one group
     python -m benchmarks.throughput --quick         # tiny random models, seconds
 """
@@ -569,13 +569,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for group in args.only:
             print(f"[throughput] {group} ...", file=sys.stderr, flush=True)
             if group == "check":
-                rows += bench_check(work, args)
+                new = bench_check(work, args)
             elif group == "gemma":
-                rows += bench_gemma(work, src[:args.gemma_sentences], args)
+                new = bench_gemma(work, src[:args.gemma_sentences], args)
             elif group == "cached":
-                rows += bench_cached_feed(work, args)
+                new = bench_cached_feed(work, args)
             else:
-                rows += bench_seq2seq(group, work, src[:args.sentences], args)
+                new = bench_seq2seq(group, work, src[:args.sentences], args)
+            for row in new:  # progress: what is known so far survives an interrupted run
+                print(f"[throughput] {json.dumps(row, ensure_ascii=False)}", file=sys.stderr, flush=True)
+            rows += new
     ratios = ratios_of(rows)
     settings = {"bench": "throughput", "only": "+".join(args.only), "threads": args.threads,
                 "N": args.sentences, "Ngemma": args.gemma_sentences, "L": args.new_tokens,

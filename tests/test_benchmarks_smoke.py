@@ -62,7 +62,7 @@ def test_corpus_scores_and_anchor_table() -> None:
     assert results[0].n == 2 and results[0].chrf == pytest.approx(100.0)
     rows = translation_quality.table(results, "echo")
     assert [r["system"] for r in rows] == ["echo", "opus-mt-tc-big-ar-en", "nllb-200-distilled-600M"]
-    assert rows[1]["BLEU"] == 42.8
+    assert rows[1]["BLEU"] == "42.8" and rows[0]["chrF"] == "100.0"
 
 
 def test_corruptions_change_the_reference() -> None:

@@ -265,8 +265,11 @@ def main() -> None:
         it.ev = r.evidence
     print(f"evidence for {len(items)} items in {t_ev:.1f}s")
 
-    modes = {"source": [it for it in items if it.english is None],
+    # Real MT output is fluent-looking but unfaithful: only the translated model (which sees the
+    # English it came from) is fitted on it; the source model is only evaluated on it (by kind).
+    modes = {"source": [it for it in items if it.english is None and it.kind != "mt"],
              "translated": [it for it in items if it.english is not None]}
+    mt_source = [it for it in items if it.english is None and it.kind == "mt"]
     models: dict[str, combine.Logistic] = {}
     suggested: dict[str, float] = {}
     if args.no_fit:
@@ -279,6 +282,8 @@ def main() -> None:
             models[mode] = combine.fit_logistic(matrix(fit, names, means), [it.label for it in fit], names,
                                                 c=C, seed=SEED)
     thresholds = {"source": cfg["threshold_source"], "translated": cfg["threshold_translated"]}
+    for it in mt_source:
+        it.p = models["source"].prob(it.ev)
     for mode, its in modes.items():
         for it in its:
             it.p = models[mode].prob(it.ev)
@@ -317,6 +322,16 @@ def main() -> None:
                     continue
                 rows_kind.append({"mode": mode, "kind": kind, "lang": lg, "n_garbled": sum(y),
                                   "auroc": auroc(y, p), "recall": prec_rec(y, p, thr)[1]})
+        if mode == "source":
+            for lg in LANGS:
+                extra = [it for it in mt_source if it.part == "test" and it.lang == lg]
+                if not extra:
+                    continue
+                sel = [it for it in test if it.lang == lg and it.label == 0] + extra
+                y, p = [it.label for it in sel], [it.p for it in sel]
+                rows_kind.append({"mode": mode, "kind": "mt (not fitted)", "lang": lg,
+                                  "n_garbled": sum(y), "auroc": auroc(y, p),
+                                  "recall": prec_rec(y, p, thr)[1]})
         names = sorted({n for it in its for n in it.ev})
         fit = [it for it in its if it.part == "fit"]
         for n in names:

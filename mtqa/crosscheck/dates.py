@@ -46,14 +46,15 @@ def _matched(view: str, a: int, b: int, ambiguous: frozenset[str]) -> bool:
 
 def _ordinal_before(view: str, a: int, lex: Lex) -> tuple[int, int] | None:
     """(day, start) of "هفتم" / "بیست و هفتم" just before ``a``."""
-    before = view[max(0, a - 24):a].rstrip()
-    parts = before.split()
+    lo = max(0, a - 24)
+    before = view[lo:a].rstrip()
+    parts = [p.strip("(«\"“") for p in before.split()]
     if not parts:
         return None
     day = lex.ordinals.get(parts[-1])
     if day is None:
         return None
-    start = a - (len(view[max(0, a - 24):a]) - before.rfind(parts[-1]))
+    start = lo + before.rfind(parts[-1])
     if len(parts) >= 3 and parts[-2] == "و" and parts[-3] in ("بیست", "سی"):
         day += 20 if parts[-3] == "بیست" else 30
         start = view.rfind(parts[-3], 0, start)
@@ -120,7 +121,8 @@ def _merge(view: str, comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for c in comps:
         if out and _GAP.match(view[out[-1]["b"]:c["a"]]) and c["a"] - out[-1]["b"] <= 6 \
-                and not (set(c) & set(out[-1]) - {"a", "b"}):
+                and all(out[-1][k] == c[k] for k in set(c) & set(out[-1]) - {"a", "b"}):
+            # ("يناير/كانون الثاني" is one month under two names)
             prev = out[-1]
             prev.update({k: v for k, v in c.items() if k not in ("a", "b")})
             prev["b"] = max(prev["b"], c["b"])

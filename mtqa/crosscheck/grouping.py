@@ -113,7 +113,7 @@ def group(articles: Sequence[Article], cfg: Mapping[str, Any]) -> list[list[int]
         return []
     if len(articles) == 1:
         return [[0]]
-    texts = [lead(a, int(cfg.get("lead_chars", 400))) for a in articles]
+    texts = [lead(a, int(cfg.get("lead_chars", 256))) for a in articles]
     vecs = get_embedder(str(cfg.get("story_embedder", "e5-small"))).encode(texts)
     edges = neighbours(np.asarray(vecs, dtype=np.float32), int(cfg.get("story_neighbours", 10)),
                        float(cfg.get("story_threshold", 0.86)), int(cfg.get("exact_max", 5000)),

@@ -122,7 +122,7 @@ def _compile(path_key: str, side: str) -> Lex:
         atleast=Lexicon({"atleast": q.get(f"atleast_{side}", [])}, prefixes=pre),
         less=Lexicon({"less": q.get(f"less_{side}", [])}, prefixes=pre),
         number_words=Lexicon({k: [k] for k in nw}, prefixes=pre),
-        number_values={norm_phrase(k): int(v) for k, v in nw.items()},
+        number_values={k: int(v) for k, v in nw.items()},
         vague=table_lexicon(vague, side),
         vague_ranges={k: (int(v["range"][0]), int(v["range"][1])) for k, v in vague.items()},
         vague_labels={k: v.get("label", k) for k, v in vague.items()},

@@ -17,7 +17,7 @@ from typing import Any
 
 from mtqa.crosscheck.lexicon import Lex
 from mtqa.crosscheck.mention import Mention
-from mtqa.crosscheck.text import clause, words
+from mtqa.crosscheck.text import clause, sentence, words
 
 NUM_RE = re.compile(r"(?<![\d.,،٬])(\d{1,3}(?:[,،٬]\d{3})+|\d+(?:[.٫]\d+)?)(?![\d]|[.,٫]\d)")
 _SKIP = frozenset({"من", "از", "of", "تن", "نفر"})
@@ -102,7 +102,7 @@ def extract(view: str, lex: Lex, cfg: Mapping[str, Any], blocked: list[tuple[int
     y0, y1 = int(cfg.get("year_min", 1900)), int(cfg.get("year_max", 2100))
     spans = _number_spans(view, lex, blocked)
     out: list[Mention] = []
-    prev: tuple[int, str, str | None, int] | None = None  # (end, noun class, nationality, clause start)
+    prev: tuple[int, str, str | None, int] | None = None  # (end, noun, nationality, sentence start)
     for i, (a, b, value, vague) in enumerate(spans):
         c0, c1 = clause(view, a)
         nxt = spans[i + 1][0] if i + 1 < len(spans) and spans[i + 1][0] < c1 else c1
@@ -114,7 +114,8 @@ def extract(view: str, lex: Lex, cfg: Mapping[str, Any], blocked: list[tuple[int
         if noun is None:
             if vague == "word" or is_year:
                 continue
-            if prev is not None and prev[3] == c0 and a - prev[0] <= 40 and vague is None:
+            if prev is not None and prev[3] == sentence(view, a)[0] and a - prev[0] <= 40 \
+                    and vague is None:
                 cls, nat, noun_end = prev[1], prev[2], b
             else:
                 continue
@@ -130,7 +131,7 @@ def extract(view: str, lex: Lex, cfg: Mapping[str, Any], blocked: list[tuple[int
                 # Nationality qualifies counts of people ("US troops"), not of attacks.
                 n = _nearest(list(lex.nats.finditer(view, c0, c1)), noun_end)
                 nat = n[0] if n else None
-        lo = max(c0, prev[0] if prev and prev[3] == c0 else c0)
+        lo = max(c0, prev[0] if prev else c0)
         places = _first_places(view, lex, noun_end, nxt, forward=True)
         if not places:
             places = _first_places(view, lex, lo, a, forward=False)
@@ -156,12 +157,13 @@ def extract(view: str, lex: Lex, cfg: Mapping[str, Any], blocked: list[tuple[int
             lo_v, hi_v = lex.vague_ranges[vague]
             data.update(vague=[lo_v, hi_v])
             val, disp = lex.vague_labels.get(vague, vague), lex.vague_labels.get(vague, vague)
+        elif value is None:
+            continue
         else:
-            assert value is not None
             data.update(num=value)
             val = fmt(value).replace(",", "")
             disp = ("about " if approx else "at least " if atleast else "more than " if more
                     else "less than " if less else "") + fmt(value)
         out.append(Mention("number", key, label, val, disp, a, b, data))
-        prev = (b, cls, nat, c0)
+        prev = (b, cls, nat, sentence(view, a)[0])
     return out

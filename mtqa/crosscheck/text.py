@@ -111,7 +111,7 @@ class Lexicon:
 
 # Clause and sentence boundaries in a normalised view.
 _SENT_END = re.compile(r"[.!?؟]+[”»\"')\]]*(?=\s|$)|\n")
-_CLAUSE_END = re.compile(r"[،,;؛:–—(\)]|\s-\s|[.!?؟]+(?=\s|$)|\n")
+_CLAUSE_END = re.compile(r"[،;؛:–—()]|,(?!\d{3})|\s-\s|[.!?؟]+(?=\s|$)|\n")
 
 
 def bounds(text: str, pos: int, regex: re.Pattern[str], lo: int = 0,

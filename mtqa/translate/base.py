@@ -117,9 +117,13 @@ class Translator(ABC):
         """One translation per text, in order; cached ones carry ``cached=True``."""
         return self._translate(list(texts), src_lang, tgt_lang, None, progress)
 
-    def sample(self, texts: Sequence[str], src_lang: str, n: int, tgt_lang: str = "en",
+    def sample(self, texts: Sequence[str], src_lang: str, n: int | None = None, tgt_lang: str = "en",
                ) -> list[list[Translation]]:
-        """``n`` sampled renderings per text (temperature/top-p from the config), cached per index."""
+        """``n`` (default ``translate.samples``) sampled renderings per text, cached per index.
+
+        Temperature, top-p and seed come from the config; sample ``k`` is seeded with seed + k,
+        so the same settings give the same samples."""
+        n = int(self.cfg["samples"]) if n is None else n
         per_k = [self._translate(list(texts), src_lang, tgt_lang, k, None) for k in range(n)]
         return [[per_k[k][i] for k in range(n)] for i in range(len(texts))]
 

@@ -34,6 +34,10 @@ class GemmaTranslator(GGUFTranslator):
                          revision=f"{PACKAGE}=={package_version()}")
         self._path: Path | None = None
 
+    def model_ref(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
+        # The package pins the file (assemble() checks its sha256): no need to hash it here.
+        return Path(self.model_id).name, self.revision
+
     def gguf_path(self) -> Path:
         if self._path is None:
             try:

@@ -86,7 +86,10 @@ class GGUFTranslator(CausalTranslator):
         self._dir: Path | None = None
 
     def model_ref(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
-        return Path(self.model_id).name, self.revision
+        """The file name and its content hash: a changed file never hits stale cache entries."""
+        if self._sha is None:
+            self._sha = file_sha256(self.gguf_path())
+        return Path(self.model_id).name, f"sha256:{self._sha[:16]}"
 
     def gguf_path(self) -> Path:
         return Path(self.model_id)

@@ -130,6 +130,8 @@ class Seq2SeqTranslator(Translator):
             hf_config = load_pretrained(AutoConfig.from_pretrained, model_id, self.revision)
             family = model_family(hf_config)
             tok = load_pretrained(AutoTokenizer.from_pretrained, model_id, self.revision)
+            if family in LANG_CODES and "nllb" in type(tok).__name__.lower():
+                family = "nllb"  # NLLB-200 reuses the M2M100 architecture with its own codes
             model = load_pretrained(AutoModelForSeq2SeqLM.from_pretrained, model_id, self.revision,
                                     use_safetensors=True, dtype=torch_dtype(self.cfg["dtype"]))
             self._loaded[model_id] = (tok, model.eval(), family)
@@ -158,6 +160,7 @@ class Seq2SeqTranslator(Translator):
         # Each row keeps its own length cap, so a batch gives what one-at-a-time would.
         caps = [self.max_new_tokens(int(n)) for n in enc["attention_mask"].sum(-1)]
         gen["max_new_tokens"] = max(caps) + (1 if "forced_bos_token_id" in gen else 0)
+        gen["forced_eos_token_id"] = None  # it would replace the last token of a capped row only
         if sample is not None or self.cfg["decoding"] == "sample":
             torch.manual_seed(int(self.cfg["seed"]) + (sample or 0))
             gen.update(do_sample=True, temperature=float(self.cfg["temperature"]),
@@ -174,7 +177,8 @@ class Seq2SeqTranslator(Translator):
         special = set(tok.all_special_ids)
         results = []
         for row, row_scores, cap in zip(seqs.tolist(), scores.tolist(), caps, strict=True):
-            keep = [(t, s) for t, s in zip(row, row_scores, strict=False) if t not in special][:cap]
+            pairs = list(zip(row, row_scores, strict=False))[:cap]
+            keep = [(t, s) for t, s in pairs if t not in special]
             ids = [t for t, _ in keep]
             results.append(Translation(
                 system=self.name, text=tok.decode(ids, skip_special_tokens=True).strip(),

@@ -1,0 +1,171 @@
+"""Story grouping, passage alignment, agreement between renderings, and the seed articles."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mtqa import crosscheck, ingest, pipeline
+from mtqa.config import Config
+from mtqa.crosscheck import grouping
+from mtqa.model import Article, Translation
+
+STORIES = {
+    "a-ar": ("ar", "عقدت الولايات المتحدة والعراق يوم السبت أول جولة من المحادثات الرسمية لإنهاء مهمة "
+             "التحالف العسكري في العراق. وللولايات المتحدة نحو 2500 جندي في العراق."),
+    "a-fa": ("fa", "ایالات متحده و عراق روز شنبه نخستین دور گفتگوهای رسمی را برای پایان دادن به ماموریت "
+             "ائتلاف نظامی در عراق برگزار کردند. حدود ۲۵۰۰ نظامی آمریکایی در عراق مستقر هستند."),
+    "b-ar": ("ar", "ضرب زلزلة بقوة 6.3 درجات غرب أفغانستان وأدى إلى مقتل أكثر من 1000 شخص في ولاية هرات، "
+             "وفق السلطات المحلية."),
+    "b-fa": ("fa", "زمین‌لرزه‌ای به بزرگی ۶.۳ ریشتر غرب افغانستان را لرزاند و بیش از ۱۰۰۰ نفر در ولایت هرات "
+             "کشته شدند، به گفته مقامات محلی."),
+}
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return Config.load()
+
+
+def _articles(config: Config) -> list[Article]:
+    return [pipeline.prepare(Article(id=k, source=f"{k}.txt", text=t, lang=lang), config)
+            for k, (lang, t) in STORIES.items()]
+
+
+def test_neighbours_and_components_are_sparse_and_exact() -> None:
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((5, 16))
+    vecs = np.repeat(centres, 4, axis=0) + 0.01 * rng.standard_normal((20, 16))
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+    exact = grouping.components(20, grouping.neighbours(vecs, 3, 0.9))
+    lsh = grouping.components(20, grouping.neighbours(vecs, 3, 0.9, exact_max=1, bits=4, tables=8))
+    assert exact == [list(range(i, i + 4)) for i in range(0, 20, 4)]
+    assert lsh == exact
+
+
+def test_two_mixed_stories_in_arabic_and_persian(config: Config) -> None:
+    arts = _articles(config)
+    out = crosscheck.stories(arts, config.section("crosscheck"))
+    assert out is not None
+    groups = sorted(sorted(s["articles"]) for s in out["stories"])
+    assert groups == [["a-ar", "a-fa"], ["b-ar", "b-fa"]]
+    story_of = {a: s["id"] for s in out["stories"] for a in s["articles"]}
+    for f in out["facts"]:  # articles of different stories never share a fact
+        assert len({story_of[a] for a in f["articles"]}) == 1
+    troops = next(f for f in out["facts"] if f["key"] == "troops|us|iraq")
+    assert troops["status"] == "corroborated" and troops["articles"] == ["a-ar", "a-fa"]
+    held = next(f for f in out["facts"] if f["key"] == "date|talks_held")
+    assert held["status"] == "corroborated"
+    story_a = next(s for s in out["stories"] if "a-ar" in s["articles"])
+    assert story_a["alignments"] and story_a["alignments"][0]["articles"] == ["a-ar", "a-fa"]
+    assert out["summary"]["per_article"]["a-ar"]["corroborated"] >= 2
+
+
+def test_stories_of_nothing_is_none(config: Config) -> None:
+    assert crosscheck.stories([], config.section("crosscheck")) is None
+
+
+def _with_translations(config: Config, renderings: list[tuple[str, str]]) -> Article:
+    text = "وللولايات المتحدة 2500 جندي في العراق يقدمون المشورة للقوات المحلية."
+    art = pipeline.prepare(Article(id="t", source="t.txt", text=text, lang="ar"), config)
+    p = art.passages[0]
+    trs = tuple(Translation(system=s, text=t) for s, t in renderings)
+    return replace(art, passages=(replace(p, translations=trs),))
+
+
+def test_agreement_agreeing_and_disagreeing_renderings(config: Config) -> None:
+    cfg = config.section("crosscheck")
+    good = "The United States has 2,500 troops in Iraq advising local forces."
+    close = "The US has 2,500 soldiers in Iraq who advise the local forces."
+    garbled = "Weather of football tomorrow in the kitchen was blue, said the bank."
+    agree = crosscheck.agreement([_with_translations(config, [("supplied", good), ("m", close)])], cfg)
+    p = agree[0].passages[0]
+    assert p.evidence["agreement_cos"] > 0.7 and p.evidence["agreement_chrf"] > 30
+    assert not [f for f in p.flags if f.code == "XCHK001"]
+    bad = crosscheck.agreement([_with_translations(config, [("supplied", garbled), ("m", good)])], cfg)
+    q = bad[0].passages[0]
+    flag = next(f for f in q.flags if f.code == "XCHK001")
+    assert "supplied" in flag.message and "m" in flag.message
+    assert (flag.start, flag.end) == (q.start, q.end)
+    codes = {f.code for f in q.flags}
+    assert "XCHK002" in codes  # 2500 missing from the supplied (garbled) rendering
+    section = crosscheck.stories(bad, cfg)
+    assert section is not None and section["translations"]["compared"] == 1
+    assert section["translations"]["disagreements"][0]["systems"] == ["supplied", "m"]
+
+
+def test_signature_has_short_keys(config: Config) -> None:
+    sig = crosscheck.signature(config.section("crosscheck"))
+    assert sig["xc"] == crosscheck.VERSION and "xstory" in sig
+
+
+def _seed_report(seeds_dir: Path) -> dict:
+    config = Config.load()
+    arts, _ = ingest.load([str(seeds_dir)], config.section("ingest"))
+    arts = [pipeline.prepare(a, config) for a in arts]
+    out = crosscheck.stories(arts, config.section("crosscheck"))
+    assert out is not None
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_report(seeds_dir: Path) -> dict:
+    return _seed_report(seeds_dir)
+
+
+def _fact(report: dict, key: str) -> dict:
+    return next(f for f in report["facts"] if f["key"] == key)
+
+
+def test_seeds_form_one_story(seed_report: dict) -> None:
+    assert len(seed_report["stories"]) == 1 and len(seed_report["stories"][0]["articles"]) == 5
+
+
+def test_seeds_corroborated_troop_counts_and_timeline(seed_report: dict) -> None:
+    iraq = _fact(seed_report, "troops|us|iraq")
+    assert iraq["status"] == "corroborated" and len(iraq["articles"]) >= 3
+    assert "2500" in {v["value"] for v in iraq["values"]}
+    syria = _fact(seed_report, "troops|us|syria")
+    assert syria["status"] == "corroborated" and len(syria["articles"]) == 2
+    for key, year in (("date|invasion", "2003"), ("date|combat_withdrawal", "2011"),
+                      ("date|troops_return", "2014")):
+        f = _fact(seed_report, key)
+        assert f["status"] == "corroborated" and {v["value"] for v in f["values"]} == {year}
+
+
+def test_seeds_conflicts_an_editor_would_raise(seed_report: dict) -> None:
+    announced = _fact(seed_report, "date|talks_announced")
+    assert announced["status"] == "conflict"
+    assert {v["value"].split()[-1] for v in announced["values"]} == {"Thu", "Sun"}
+    assert _fact(seed_report, "date|talks_held")["status"] == "conflict"
+    attacks = _fact(seed_report, "attacks|*|*")
+    assert attacks["status"] == "conflict" and {v["value"] for v in attacks["values"]} == {"130", "150"}
+    name = _fact(seed_report, "role|pmf_deputy")
+    assert name["status"] == "conflict"
+    assert {v["article"][:3] for v in name["values"]} == {"001", "002"}
+
+
+def test_seed_conflicts_link_both_sides_with_offsets(seed_report: dict, seeds_dir: Path) -> None:
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in seeds_dir.glob("*.txt")}
+    for f in seed_report["facts"]:
+        if f["status"] != "conflict":
+            continue
+        for c in f["conflicts"]:
+            assert c["a"]["article"] != c["b"]["article"] or c["a"]["start"] != c["b"]["start"]
+        for v in f["values"]:
+            if v["side"] == "source" and v["article"] in texts:
+                assert texts[v["article"]].replace("\r\n", "\n")[v["start"]:v["end"]] == v["text"] \
+                    or v["text"] in texts[v["article"]]
+                assert v["passage"].startswith(v["article"] + ":")
+
+
+def test_seed_offtopic_and_duplicates_are_not_read(seed_report: dict) -> None:
+    # 001's appended Lebanon article (offtopic) mentions "60 يوماً" and Mikati; none of it is a fact.
+    for f in seed_report["facts"]:
+        for v in f["values"]:
+            assert "ميقاتي" not in v["text"] and "غوتيريش" not in v["text"]
+    lebanon = [f for f in seed_report["facts"] if "lebanon" in f["key"]]
+    assert lebanon == []
