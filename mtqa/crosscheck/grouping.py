@@ -16,7 +16,7 @@ normalised text (script-shared words: "العراق"/"عراق"), averaged; each
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -136,12 +136,11 @@ def align(articles: Sequence[Article], mentions: Sequence[Mention],
     vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 3), n_features=2 ** 18,
                             alternate_sign=False, norm="l2")
     x = vec.transform([View.of(p.text).norm for p in passages])
-    sims = (x @ x.T).tocoo()
     k = int(cfg.get("align_neighbours", 3))
     thr = float(cfg.get("align_threshold", 0.35))
     best: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for i, j, s in zip(sims.row.tolist(), sims.col.tolist(), sims.data.tolist(), strict=True):
-        if i >= j or passages[i].article_id == passages[j].article_id:
+    for i, j, s in _similar_pairs(x, ALIGN_BLOCK):
+        if passages[i].article_id == passages[j].article_id:
             continue
         ai, aj = anchors.get(passages[i].id, set()), anchors.get(passages[j].id, set())
         jac = len(ai & aj) / len(ai | aj) if ai | aj else 0.0
@@ -158,3 +157,17 @@ def align(articles: Sequence[Article], mentions: Sequence[Mention],
              "score": round(s, 4),
              "shared": sorted(anchors.get(passages[i].id, set()) & anchors.get(passages[j].id, set()))}
             for (i, j), s in sorted(pairs.items(), key=lambda kv: -kv[1])]
+
+
+ALIGN_BLOCK = 256  # rows of the similarity matrix held at once: memory grows with n, not n²
+
+
+def _similar_pairs(x: Any, block: int) -> Iterator[tuple[int, int, float]]:
+    """(i, j, cosine) for every i < j with a non-zero similarity, computed ``block`` rows at a time."""
+    xt = x.T.tocsc()
+    for lo in range(0, x.shape[0], block):
+        sims = (x[lo:lo + block] @ xt).tocoo()
+        rows = sims.row + lo
+        keep = rows < sims.col
+        yield from zip(rows[keep].tolist(), sims.col[keep].tolist(), sims.data[keep].tolist(),
+                       strict=True)
