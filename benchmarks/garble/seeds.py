@@ -102,8 +102,11 @@ def report_seeds(config: Config) -> dict:
                         "fluent_unflagged": f"{f_ok}/{len(FLUENT.get(key, []))}",
                         "max_garble_unflagged": max((p.garble or 0.0 for p in content if not p.flagged),
                                                     default=None)})
-        details[art.id] = [{"text": p.text, "garble": round(p.garble or 0, 4),
-                            "reasons": [f.to_dict() for f in p.flags]} for p in flagged]
+        # Ids and offsets only: the seed text stays in ../shared, never in saved results.
+        details[art.id] = [{"passage": p.id, "start": p.start, "end": p.end,
+                            "garble": round(p.garble or 0, 4),
+                            "reasons": [{"code": f.code, "name": f.name, "start": f.start, "end": f.end}
+                                        for f in p.flags]} for p in flagged]
     return {"segmentation": sorted(how), "summary": summary, "flagged": details}
 
 
