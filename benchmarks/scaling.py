@@ -127,22 +127,9 @@ def run_worker(module: str, spec: dict[str, Any], timeout: float | None = None,
     return {"error": f"exit {proc.returncode}: " + " / ".join([*said[-2:], *lines[-2:]])}
 
 
-def process_peak_mib() -> float:
-    """Peak RSS of this process image in MiB: VmHWM, which (unlike ``ru_maxrss``) starts afresh
-    at exec, so a worker does not inherit the parent's peak; ``ru_maxrss`` where /proc is absent."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mib()
-
-
 def emit(result: dict[str, Any]) -> None:
     """Worker side: print the result line the parent looks for."""
-    result["peak_rss_mib"] = process_peak_mib()
+    result["peak_rss_mib"] = peak_rss_mib()  # VmHWM: per process, not inherited from the parent
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
