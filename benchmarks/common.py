@@ -18,6 +18,8 @@ from mtqa.signature import format_signature
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
+# Smoke runs (``--quick``) save here, never over the figures the README quotes.
+QUICK_RESULTS = REPO / "benchmarks" / "out" / "quick"
 
 
 def shared_dir() -> Path:
@@ -81,13 +83,18 @@ def _cell(value: Any) -> str:
 
 
 def save(name: str, data: Mapping[str, Any], settings: Mapping[str, object],
-         tables: Iterable[tuple[str, Sequence[Mapping[str, Any]]]] = (), notes: str = "") -> Path:
-    """Write ``benchmarks/results/<name>.json`` and ``<name>.md``; print the tables; return the JSON path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+         tables: Iterable[tuple[str, Sequence[Mapping[str, Any]]]] = (), notes: str = "",
+         quick: bool = False) -> Path:
+    """Write ``benchmarks/results/<name>.json`` and ``<name>.md``; print the tables; return the JSON path.
+
+    ``quick`` (a smoke run) writes to ``benchmarks/out/quick/`` instead, which git ignores.
+    """
+    out = QUICK_RESULTS if quick else RESULTS
+    out.mkdir(parents=True, exist_ok=True)
     signature = format_signature(settings, __version__)
     payload = {"benchmark": name, "signature": signature, "machine": machine(),
                "command": " ".join([Path(sys.executable).name, *sys.argv]), **data}
-    json_path = RESULTS / f"{name}.json"
+    json_path = out / f"{name}.json"
     json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     md = [f"# {name}\n", f"Signature: `{signature}`\n", f"Command: `{payload['command']}`\n"]
     if notes:
@@ -96,6 +103,7 @@ def save(name: str, data: Mapping[str, Any], settings: Mapping[str, object],
         md.append(f"## {title}\n")
         md.append(markdown_table(rows))
         print(f"\n{title}\n{markdown_table(rows)}")
-    (RESULTS / f"{name}.md").write_text("\n".join(md), encoding="utf-8")
-    print(f"saved {json_path.relative_to(REPO)} and {name}.md (signature {signature})")
+    (out / f"{name}.md").write_text("\n".join(md), encoding="utf-8")
+    shown = json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path
+    print(f"saved {shown} and {name}.md (signature {signature})")
     return json_path

@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            "scores": {k: round(v, 4) for k, v in it.scores.items()}} for it in items]},
          settings, tables=[("evidence vs sentence chrF", rows),
                            ("means by candidate type", by_kind(items, keys))],
-         notes="\n".join(f"- {n}" for n in notes))
+         notes="\n".join(f"- {n}" for n in notes), quick=args.quick)
     return 0
 
 

@@ -218,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(notes)
     save("scaling", {"rows": rows, "loglog_slope": slope}, settings,
          tables=[("check --no-translate by corpus size (warm: models loaded before timing)", rows)],
-         notes=notes)
+         notes=notes, quick=args.quick)
     return 0 if good else 1
 
 

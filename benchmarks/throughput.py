@@ -591,7 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ratio_rows = [{"ratio": k, "value": v} for k, v in ratios.items()]
     name = "throughput" if set(args.only) == set(GROUPS) else "throughput_" + "+".join(args.only)
     save(name, {"rows": rows, "ratios": ratios}, settings,
-         tables=[("throughput", rows), ("ratios (same run)", ratio_rows)], notes=notes)
+         tables=[("throughput", rows), ("ratios (same run)", ratio_rows)], notes=notes,
+         quick=args.quick)
     return 0
 
 

@@ -135,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
              "from mtqa's translation cache (their s/sent is near zero).")
     slug = re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_")[-60:]
     save(f"translation_quality_{slug}", {"translator": name, "results": [r.__dict__ for r in results]},
-         settings, tables=[(f"FLORES-200 devtest → English: {name}", rows)], notes=notes)
+         settings, tables=[(f"FLORES-200 devtest → English: {name}", rows)], notes=notes,
+         quick=args.quick)
     return 0
 
 

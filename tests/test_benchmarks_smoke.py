@@ -162,3 +162,18 @@ def test_scripts_have_help(module: str) -> None:
     assert out.returncode == 0, out.stderr
     assert "usage:" in out.stdout
 
+
+
+def test_quick_runs_never_overwrite_saved_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import common
+
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(common, "QUICK_RESULTS", tmp_path / "quick")
+    rows = [{"config": "a", "value": 1.5}]
+    real = common.save("bench_x", {"rows": rows}, {"bench": "x"}, tables=[("t", rows)])
+    smoke = common.save("bench_x", {"rows": []}, {"bench": "x", "quick": True}, quick=True)
+    assert real == tmp_path / "results" / "bench_x.json"
+    assert smoke == tmp_path / "quick" / "bench_x.json"
+    assert '"value": 1.5' in real.read_text(encoding="utf-8")
+    assert (tmp_path / "quick" / "bench_x.md").is_file()
+    assert "quick" in smoke.read_text(encoding="utf-8")  # the signature records the setting
