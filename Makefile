@@ -9,7 +9,7 @@ setup:  ## create .venv and install mtqa with its dependencies (CPU torch pinned
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,llama]'
 
 example:  ## run the main job on the bundled example articles (HTML report in examples/report.html)
 	$(BIN)/mtqa check examples/articles --no-translate --exit-zero --format json --format html \

@@ -27,6 +27,7 @@ Configurations (``--only`` picks groups):
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -439,18 +440,32 @@ def _batch_overrides(key: str | None, batch: int | None) -> dict[str, Any]:
     return node
 
 
+GEMMA_CONFIGS: tuple[tuple[str, dict[str, Any]], ...] = (
+    # (label, translate settings): the shipped default first (its output lengths force the baselines)
+    ("llama.cpp, 1 row/pass (default)", {"engine": "llama.cpp", "llama_parallel": 1}),
+    ("llama.cpp, 8 rows/pass", {"engine": "llama.cpp", "llama_parallel": 8}),
+    ("transformers, batch 8", {"engine": "transformers", "batch_size": 8}),
+)
+
+
 def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """mtqa's embedded translator vs the plain loop (same prompts, same lengths) vs llama.cpp."""
+    """mtqa's embedded translator (each engine) vs the plain loop (same prompts, same lengths) vs
+    llama.cpp's own high-level API."""
     g = "gemma3-270m (real weights)"
     rows = []
     gguf = str(gemma_path())
     mt = {}
-    for b in batch_sizes_for_mtqa(args.batch_key, args.batch_sizes):
+    have_llama = importlib.util.find_spec("llama_cpp") is not None
+    for i, (label, settings) in enumerate(GEMMA_CONFIGS):
+        if settings.get("engine") == "llama.cpp" and not have_llama:
+            rows.append({"group": g, "config": f"mtqa gemma3-270m ({label})",
+                         "note": "llama-cpp-python not installed (pip install 'mtqa[llama]')"})
+            continue
         res = run_worker(MODULE, {"kind": "mtqa", "translator": "gemma3-270m", "sentences": sentences,
                                   "lang": "ar", "threads": args.threads, "repeats": args.gemma_repeats,
-                                  "overrides": _batch_overrides(args.batch_key, b),
-                                  "cache_root": str(work / f"gemma-cache-b{b}")})
-        rows.append(_row(f"mtqa gemma3-270m ({_batch_label(b)})", g, res))
+                                  "overrides": {"translate": settings},
+                                  "cache_root": str(work / f"gemma-cache-{i}")})
+        rows.append(_row(f"mtqa gemma3-270m ({label})", g, res))
         if "error" not in res and not mt:
             mt = res
     if not mt:
@@ -475,6 +490,10 @@ def prompts_for(name: str | None, sentences: Sequence[str], lang: str) -> list[s
 
     Runs inside a worker: building mtqa's prompt may load the translator's tokenizer.
     """
+    if name == "gemma3-270m":  # its few-shot prompt needs no model (nothing loaded in the baseline)
+        from mtqa.translate.gemma import build_prompt
+
+        return [build_prompt(s, lang) for s in sentences]
     if name:
         from mtqa.config import Config
         from mtqa.translate import get_translator
@@ -541,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", default=list(GROUPS), choices=GROUPS,
                     help="groups to run (results go to throughput_<groups>.json unless all run)")
     ap.add_argument("--sentences", type=int, default=16, help="FLORES Arabic sentences per seq2seq run")
-    ap.add_argument("--gemma-sentences", type=int, default=6, help="sentences per Gemma run (slow)")
+    ap.add_argument("--gemma-sentences", type=int, default=12, help="sentences per Gemma run (slow)")
     ap.add_argument("--new-tokens", type=int, default=32, help="L: forced output length (seq2seq)")
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
     ap.add_argument("--batch-key", default="translate.batch_size",

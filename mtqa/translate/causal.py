@@ -54,19 +54,49 @@ def few_shot_parts(cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> tuple[s
     return prefix, " ", f"\n{t}:"
 
 
-def chat_parts(tok: Any, cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
-    """(prefix, lead, trail) cut out of the tokenizer's chat template around the source."""
+def chat_messages(cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> list[dict[str, str]]:
+    """The few-shot conversation whose last user turn holds :data:`MARKER` for the source."""
     s, t = lang_name(src_lang), lang_name(tgt_lang)
     ask = str(cfg["chat_instruction"]).format(src=s, tgt=t)
     messages: list[dict[str, str]] = []
     for a, b in few_shot_pairs(cfg, src_lang, tgt_lang):
         messages += [{"role": "user", "content": f"{ask}\n{a}"}, {"role": "assistant", "content": b}]
     messages.append({"role": "user", "content": f"{ask}\n{MARKER}"})
-    rendered = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return messages
+
+
+def _split_rendered(rendered: object) -> tuple[str, str, str]:
     if not isinstance(rendered, str) or rendered.count(MARKER) != 1:
-        raise ModelError("the tokenizer's chat template did not render the source exactly once")
+        raise ModelError("the chat template did not render the source exactly once")
     before, after = rendered.split(MARKER)
     return before, "", after
+
+
+def chat_parts_from_template(template: str, cfg: dict[str, Any], src_lang: str, tgt_lang: str,
+                             bos: str, eos: str) -> tuple[str, str, str]:
+    """(prefix, lead, trail) from a raw Jinja chat template (a GGUF file's), rendered sandboxed."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+
+    def raise_exception(message: str) -> None:
+        raise ModelError(f"chat template: {message}")
+
+    env.globals["raise_exception"] = raise_exception
+    try:
+        rendered = env.from_string(template).render(
+            messages=chat_messages(cfg, src_lang, tgt_lang), add_generation_prompt=True,
+            bos_token=bos, eos_token=eos)
+    except TemplateError as exc:
+        raise ModelError(f"cannot render the model's chat template: {exc}") from None
+    return _split_rendered(rendered)
+
+
+def chat_parts(tok: Any, cfg: dict[str, Any], src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
+    """(prefix, lead, trail) cut out of the tokenizer's chat template around the source."""
+    messages = chat_messages(cfg, src_lang, tgt_lang)
+    return _split_rendered(tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
 
 
 class CausalTranslator(Translator):
@@ -142,6 +172,10 @@ class CausalTranslator(Translator):
     def count_tokens(self, text: str, src_lang: str, tgt_lang: str) -> int:
         return len(self.tokenizer()(text, add_special_tokens=False)["input_ids"])
 
+    def prefix_ids(self, src_lang: str, tgt_lang: str) -> list[int]:
+        """Token ids of the fixed prompt prefix (with BOS for few-shot prompts)."""
+        return self._prefix_state(src_lang, tgt_lang)[0]
+
     def _prefix_state(self, src_lang: str, tgt_lang: str) -> tuple[list[int], Any]:
         """Token ids of the fixed prefix and, when enabled, its key/value cache (batch 1)."""
         key = (src_lang, tgt_lang)
@@ -165,7 +199,7 @@ class CausalTranslator(Translator):
     # ------------------------------------------------------------------ decoding
     def _is_newline(self, token_id: int) -> bool:
         if token_id not in self._newline:
-            self._newline[token_id] = "\n" in self.tokenizer().decode([token_id])
+            self._newline[token_id] = "\n" in self.decode_ids([token_id])
         return self._newline[token_id]
 
     def _eos_ids(self) -> set[int]:
@@ -182,34 +216,34 @@ class CausalTranslator(Translator):
                 ids.add(tid)
         return ids
 
+    # ------------------------------------------------------------------ engine hooks
+    def encode_suffix(self, lead: str, text: str, trail: str) -> list[int]:
+        """Token ids of one sentence's part of the prompt (no BOS)."""
+        return list(self.tokenizer()(lead + text + trail, add_special_tokens=False)["input_ids"])
+
+    def decode_ids(self, ids: Sequence[int]) -> str:
+        return str(self.tokenizer().decode(list(ids), skip_special_tokens=True))
+
+    def token_strings(self, ids: Sequence[int]) -> tuple[str, ...]:
+        return tuple(self.tokenizer().convert_ids_to_tokens(list(ids)))
+
+    def open_session(self, prefix_ids: list[int], suffixes: list[list[int]], src_lang: str,
+                     tgt_lang: str) -> Any:
+        """A decoding session (``start()``, ``step(keep, tokens)``, ``close()``) for one batch."""
+        _, cache = self._prefix_state(src_lang, tgt_lang)
+        return TorchSession(self, prefix_ids, cache, suffixes)
+
+    # ------------------------------------------------------------------ decoding
     def generate(self, texts: Sequence[str], src_lang: str, tgt_lang: str, sample: int | None,
                  ) -> list[Translation]:
         import torch
 
-        tok, model = self.tokenizer(), self.model()
-        prefix_ids, prefix_cache = self._prefix_state(src_lang, tgt_lang)
+        prefix_ids = self.prefix_ids(src_lang, tgt_lang)
         _, lead, trail = self.prompt_parts(src_lang, tgt_lang)
-        suffixes = [tok(lead + t + trail, add_special_tokens=False)["input_ids"] for t in texts]
-        if prefix_cache is None:  # no reuse: the whole prompt is the per-row input
-            suffixes = [prefix_ids + s for s in suffixes]
+        suffixes = [self.encode_suffix(lead, t, trail) for t in texts]
         # Each row keeps its own length cap, so a batch gives what one-at-a-time would.
         caps = [self.max_new_tokens(self.count_tokens(t, src_lang, tgt_lang)) for t in texts]
-        b, width = len(suffixes), max(len(s) for s in suffixes)
-        pad = int(tok.pad_token_id)
-        input_ids = torch.full((b, width), pad, dtype=torch.long)
-        mask = torch.zeros((b, width), dtype=torch.long)
-        for i, s in enumerate(suffixes):
-            input_ids[i, width - len(s):] = torch.tensor(s)
-            mask[i, width - len(s):] = 1
-        if prefix_cache is not None:
-            cache = copy.deepcopy(prefix_cache)
-            if b > 1:
-                cache.batch_repeat_interleave(b)
-            mask = torch.cat([torch.ones((b, len(prefix_ids)), dtype=torch.long), mask], dim=1)
-        else:
-            from transformers import DynamicCache
-
-            cache = DynamicCache(config=model.config)
+        b = len(suffixes)
         sampling = sample is not None or self.cfg["decoding"] == "sample"
         gen = None
         if sampling:
@@ -219,33 +253,30 @@ class CausalTranslator(Translator):
         out_ids: list[list[int]] = [[] for _ in range(b)]
         out_lp: list[list[float]] = [[] for _ in range(b)]
         active = list(range(b))  # original row of each row still in the batch
-        with torch.inference_mode():
-            positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, -input_ids.shape[1]:]
-            logits = self._step(input_ids, mask, positions, cache)
-            for step in range(max(caps)):
-                logp = torch.log_softmax(logits.float(), dim=-1)
-                nxt = self._choose(logp, gen) if sampling else logp.argmax(-1)
-                chosen = logp.gather(1, nxt[:, None])[:, 0]
-                keep: list[int] = []
-                for r, (tid, lp) in enumerate(zip(nxt.tolist(), chosen.tolist(), strict=True)):
-                    row = active[r]
-                    if tid in eos:
-                        continue
-                    out_ids[row].append(tid)
-                    out_lp[row].append(min(0.0, float(lp)))
-                    if (not self._is_newline(tid) and step + 1 < caps[row]
-                            and not _repeats(out_ids[row], repeats)):
-                        keep.append(r)
-                if not keep:
-                    break
-                if len(keep) < len(active):
-                    idx = torch.tensor(keep)
-                    cache.batch_select_indices(idx)
-                    mask, nxt = mask[idx], nxt[idx]
+        session = self.open_session(prefix_ids, suffixes, src_lang, tgt_lang)
+        try:
+            with torch.inference_mode():
+                logits = session.start()
+                for step in range(max(caps)):
+                    logp = torch.log_softmax(logits.float(), dim=-1)
+                    nxt = self._choose(logp, gen) if sampling else logp.argmax(-1)
+                    chosen = logp.gather(1, nxt[:, None])[:, 0]
+                    keep: list[int] = []
+                    for r, (tid, lp) in enumerate(zip(nxt.tolist(), chosen.tolist(), strict=True)):
+                        row = active[r]
+                        if tid in eos:
+                            continue
+                        out_ids[row].append(tid)
+                        out_lp[row].append(min(0.0, float(lp)))
+                        if (not self._is_newline(tid) and step + 1 < caps[row]
+                                and not _repeats(out_ids[row], repeats)):
+                            keep.append(r)
+                    if not keep:
+                        break
                     active = [active[r] for r in keep]
-                mask = torch.cat([mask, torch.ones((len(active), 1), dtype=torch.long)], dim=1)
-                positions = (mask.sum(-1, keepdim=True) - 1)
-                logits = self._step(nxt[:, None], mask, positions, cache)
+                    logits = session.step(keep, nxt[keep] if len(keep) < len(nxt) else nxt)
+        finally:
+            session.close()
         return [self._finish(ids, lps) for ids, lps in zip(out_ids, out_lp, strict=True)]
 
     def _step(self, input_ids: Any, mask: Any, positions: Any, cache: Any) -> Any:
@@ -282,14 +313,60 @@ class CausalTranslator(Translator):
 
     def _finish(self, ids: list[int], lps: list[float]) -> Translation:
         """Text up to the first newline; tokens/logprobs of what was kept."""
-        tok = self.tokenizer()
         if ids and self._is_newline(ids[-1]):
-            head = tok.decode(ids[-1:]).split("\n", 1)[0]
+            head = self.decode_ids(ids[-1:]).split("\n", 1)[0]
             if not head.strip():  # a bare newline token ends the line; it is not content
                 ids, lps = ids[:-1], lps[:-1]
-        text = tok.decode(ids, skip_special_tokens=True).split("\n", 1)[0].strip()
-        return Translation(system=self.name, text=text, tokens=tuple(tok.convert_ids_to_tokens(ids)),
+        text = self.decode_ids(ids).split("\n", 1)[0].strip()
+        return Translation(system=self.name, text=text, tokens=self.token_strings(ids),
                            token_logprobs=tuple(lps))
+
+
+class TorchSession:
+    """One batch decoded by a transformers causal LM: rows laid out as ``[prefix][left padding]
+    [suffix]`` with an attention mask and explicit positions; finished rows leave the batch."""
+
+    def __init__(self, tr: CausalTranslator, prefix_ids: list[int], prefix_cache: Any,
+                 suffixes: list[list[int]]) -> None:
+        import torch
+        from transformers import DynamicCache
+
+        self.tr = tr
+        if prefix_cache is None:  # no reuse: the whole prompt is the per-row input
+            suffixes = [prefix_ids + s for s in suffixes]
+        b, width = len(suffixes), max(len(s) for s in suffixes)
+        pad = int(tr.tokenizer().pad_token_id)
+        self.input_ids = torch.full((b, width), pad, dtype=torch.long)
+        mask = torch.zeros((b, width), dtype=torch.long)
+        for i, s in enumerate(suffixes):
+            self.input_ids[i, width - len(s):] = torch.tensor(s)
+            mask[i, width - len(s):] = 1
+        if prefix_cache is not None:
+            self.cache = copy.deepcopy(prefix_cache)
+            if b > 1:
+                self.cache.batch_repeat_interleave(b)
+            mask = torch.cat([torch.ones((b, len(prefix_ids)), dtype=torch.long), mask], dim=1)
+        else:
+            self.cache = DynamicCache(config=tr.model().config)
+        self.mask = mask
+
+    def start(self) -> Any:
+        positions = (self.mask.cumsum(-1) - 1).clamp(min=0)[:, -self.input_ids.shape[1]:]
+        return self.tr._step(self.input_ids, self.mask, positions, self.cache)
+
+    def step(self, keep: Sequence[int], tokens: Any) -> Any:
+        import torch
+
+        if len(keep) < self.mask.shape[0]:
+            idx = torch.tensor(list(keep))
+            self.cache.batch_select_indices(idx)
+            self.mask = self.mask[idx]
+        self.mask = torch.cat([self.mask, torch.ones((len(keep), 1), dtype=torch.long)], dim=1)
+        positions = self.mask.sum(-1, keepdim=True) - 1
+        return self.tr._step(tokens[:, None], self.mask, positions, self.cache)
+
+    def close(self) -> None:
+        self.cache = None
 
 
 def _repeats(ids: list[int], times: int, longest: int = 12) -> bool:

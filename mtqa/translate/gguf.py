@@ -1,4 +1,7 @@
-"""GGUF models: dequantize once, keep the result as safetensors, load that from then on.
+"""GGUF models: run with llama.cpp, or dequantize once to safetensors for transformers.
+
+``translate.engine`` picks the engine (``auto`` = llama.cpp when llama-cpp-python is installed).
+With llama.cpp (:mod:`mtqa.translate.llamacpp`) the file is used as it is. For transformers:
 
 Loading a GGUF file through transformers dequantizes every tensor (about a minute for Gemma
 3 270M on two cores). :func:`converted_dir` does it once per file content and stores the
@@ -12,11 +15,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mtqa.config import Config
-from mtqa.errors import ModelError
-from mtqa.translate.causal import CausalTranslator
+from mtqa.errors import ConfigError, ModelError
+from mtqa.model import Translation
+from mtqa.translate.causal import CausalTranslator, chat_parts_from_template
 
 MARKER = ".complete"
 
@@ -74,16 +80,35 @@ def converted_dir(gguf: str | Path, sha256: str | None = None) -> Path:
     return target
 
 
-class GGUFTranslator(CausalTranslator):
-    """A causal LM read from a GGUF file (converted once, then loaded as safetensors)."""
+ENGINES = ("auto", "llama.cpp", "transformers")
 
-    description = "GGUF causal LM file, prompted (converted once to safetensors)"
+
+def resolve_engine(setting: str) -> str:
+    """The engine ``translate.engine = setting`` means on this machine."""
+    if setting not in ENGINES:
+        raise ConfigError(f"translate.engine must be one of {', '.join(ENGINES)} (got {setting!r})")
+    if setting == "auto":
+        from mtqa.translate.llamacpp import available
+
+        return "llama.cpp" if available() else "transformers"
+    return setting
+
+
+class GGUFTranslator(CausalTranslator):
+    """A causal LM read from a GGUF file: llama.cpp, or transformers after a one-time conversion."""
+
+    description = "GGUF causal LM file, prompted (llama.cpp, or converted once for transformers)"
 
     def __init__(self, name: str, config: Config, gguf: str, revision: str | None = None,
                  sha256: str | None = None) -> None:
         super().__init__(name, config, model_id=str(gguf), revision=revision or "gguf")
         self._sha = sha256
         self._dir: Path | None = None
+        self.engine = resolve_engine(str(self.cfg["engine"]))
+        self._llama: Any = None
+        self.parallel = int(self.cfg["llama_parallel"])
+        if self.parallel < 1:
+            raise ConfigError("translate.llama_parallel must be at least 1")
 
     def model_ref(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
         """The file name and its content hash: a changed file never hits stale cache entries."""
@@ -98,3 +123,106 @@ class GGUFTranslator(CausalTranslator):
         if self._dir is None:
             self._dir = converted_dir(self.gguf_path(), self._sha)
         return str(self._dir)
+
+    def decoding(self) -> dict[str, object]:
+        out = super().decoding()
+        out["engine"] = self.engine
+        if self.engine == "llama.cpp":
+            out["dtype"] = "gguf"  # the file's own quantized weights, whatever dtype says
+            if self.parallel > 1:  # outputs then depend on the neighbours in a pass
+                out["rows"] = self.parallel
+        return out
+
+    def signature(self) -> dict[str, object]:
+        sig = super().signature()
+        sig["engine"] = self.engine
+        if self.engine == "llama.cpp":
+            sig["rows"] = self.parallel
+        return sig
+
+    # ------------------------------------------------------------------ llama.cpp engine
+    def llama(self) -> Any:
+        """The llama.cpp model, sized for ``llama_parallel`` rows of the longest allowed source."""
+        if self._llama is None:
+            from mtqa.translate.llamacpp import LlamaCppModel
+
+            src = int(self.cfg["max_source_tokens"])
+            row = src + 64 + self.max_new_tokens(src)  # sentence + prompt glue + output
+            rows = self.parallel
+            n_ctx = 2048 + rows * row  # 2048: the shared prefix (instruction and examples)
+            self._llama = LlamaCppModel(self.gguf_path(), int(self.cfg["threads"]), rows,
+                                        -(-n_ctx // 256) * 256)
+        return self._llama
+
+    def uses_chat(self) -> bool:
+        if self.engine != "llama.cpp":
+            return super().uses_chat()
+        mode = self.cfg["prompt"]
+        has = self.llama().chat_template() is not None
+        if mode == "chat" and not has:
+            raise ModelError(f"{self.model_id}: prompt = 'chat' but the GGUF file has no chat template")
+        return has if mode == "auto" else mode == "chat"
+
+    def prompt_parts(self, src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
+        if self.engine == "llama.cpp" and self.uses_chat():
+            m = self.llama()
+            return chat_parts_from_template(
+                str(m.chat_template()), self.cfg, src_lang, tgt_lang,
+                bos=m.model.token_get_text(m.model.token_bos()),
+                eos=m.model.token_get_text(m.model.token_eos()))
+        return super().prompt_parts(src_lang, tgt_lang)
+
+    def prefix_ids(self, src_lang: str, tgt_lang: str) -> list[int]:
+        if self.engine != "llama.cpp":
+            return super().prefix_ids(src_lang, tgt_lang)
+        key = (src_lang, tgt_lang)
+        if key not in self._prefix:
+            m = self.llama()
+            prefix = self.prompt_parts(src_lang, tgt_lang)[0]
+            # A rendered chat template carries its own BOS text; a few-shot prompt needs one.
+            add_bos = m.add_bos() and not self.uses_chat()
+            self._prefix[key] = (m.tokenize(prefix, add_bos=add_bos, special=True), None)
+        return self._prefix[key][0]
+
+    def count_tokens(self, text: str, src_lang: str, tgt_lang: str) -> int:
+        if self.engine != "llama.cpp":
+            return super().count_tokens(text, src_lang, tgt_lang)
+        return len(self.llama().tokenize(text))
+
+    def encode_suffix(self, lead: str, text: str, trail: str) -> list[int]:
+        if self.engine != "llama.cpp":
+            return super().encode_suffix(lead, text, trail)
+        m = self.llama()
+        # Article text never gets control tokens parsed out of it; the template's trail does.
+        return m.tokenize(lead + text, special=False) + m.tokenize(trail, special=True)
+
+    def decode_ids(self, ids: Sequence[int]) -> str:
+        if self.engine != "llama.cpp":
+            return super().decode_ids(ids)
+        return str(self.llama().detokenize(ids))
+
+    def token_strings(self, ids: Sequence[int]) -> tuple[str, ...]:
+        if self.engine != "llama.cpp":
+            return super().token_strings(ids)
+        m = self.llama()
+        return tuple(m.token_text(i) for i in ids)
+
+    def _eos_ids(self) -> set[int]:
+        if self.engine != "llama.cpp":
+            return super()._eos_ids()
+        return self.llama().eog_ids()
+
+    def open_session(self, prefix_ids: list[int], suffixes: list[list[int]], src_lang: str,
+                     tgt_lang: str) -> Any:
+        if self.engine != "llama.cpp":
+            return super().open_session(prefix_ids, suffixes, src_lang, tgt_lang)
+        return self.llama().session(prefix_ids, suffixes)
+
+    def generate(self, texts: Sequence[str], src_lang: str, tgt_lang: str, sample: int | None,
+                 ) -> list[Translation]:
+        if self.engine != "llama.cpp":
+            return super().generate(texts, src_lang, tgt_lang, sample)
+        out: list[Translation] = []
+        for i in range(0, len(texts), self.parallel):
+            out += super().generate(texts[i:i + self.parallel], src_lang, tgt_lang, sample)
+        return out
