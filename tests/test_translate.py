@@ -400,7 +400,7 @@ def test_gguf_conversion_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert gg.converted_dir(fake) == first and len(calls) == 2  # cached: no second conversion
     monkeypatch.undo()
     monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
-    tr = get_translator(f"gguf:{fake}", cfg(cache=False))
+    tr = get_translator(f"gguf:{fake}", cfg(cache=False, engine="transformers"))
     assert tr.model_ref("ar", "en") == ("m.gguf", f"sha256:{first.name[:16]}")
     assert len(tr.translate(AR[:1], "ar")[0].tokens) > 0  # loads the converted safetensors
 

@@ -94,7 +94,7 @@ def test_article_text_cannot_inject_control_tokens(tr) -> None:
 
 
 def test_engine_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ConfigError, match="translate.engine"):
+    with pytest.raises(ConfigError, match=r"translate\.engine"):
         gemma(engine="vllm")
     with pytest.raises(ConfigError, match="llama_parallel"):
         gemma(llama_parallel=0)

@@ -6,12 +6,14 @@ fixed *prefix* (instruction and examples, the same for every sentence of a langu
 a short per-sentence *suffix*. The prefix's key/value cache is computed once and copied into
 each batch, so only the sentence itself is encoded per call — the main speed-up on CPU.
 
-Decoding is a small hand-written loop rather than ``generate``: batches are laid out as
-``[prefix][left padding][suffix]`` with an attention mask and explicit position ids,
-finished rows leave the batch (``batch_select_indices``), a row stops at the end-of-sequence
-token, at the first newline, at its own length cap or when it loops (an n-gram repeated
-``stop_repeats`` times), only the last position's logits are computed, and every chosen
-token's log-probability comes out of the same pass.
+Decoding is a small hand-written loop rather than ``generate``, over an engine *session*
+(``start()`` → logits, ``step(keep, tokens)`` → logits, ``close()``): :class:`TorchSession`
+here (batches laid out as ``[prefix][left padding][suffix]`` with an attention mask and
+explicit position ids, finished rows leaving the batch through ``batch_select_indices``) or
+the llama.cpp session of :mod:`mtqa.translate.llamacpp` for GGUF files. A row stops at an
+end-of-generation token, at the first newline, at its own length cap or when it loops (an
+n-gram repeated ``stop_repeats`` times); only the last position's logits are computed, and
+every chosen token's log-probability comes out of the same pass.
 """
 
 from __future__ import annotations
