@@ -27,7 +27,6 @@ Configurations (``--only`` picks groups):
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -455,7 +454,9 @@ def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> l
     rows = []
     gguf = str(gemma_path())
     mt = {}
-    have_llama = importlib.util.find_spec("llama_cpp") is not None
+    from mtqa.translate.llamacpp import available
+
+    have_llama = available()
     for i, (label, settings) in enumerate(GEMMA_CONFIGS):
         if settings.get("engine") == "llama.cpp" and not have_llama:
             rows.append({"group": g, "config": f"mtqa gemma3-270m ({label})",
@@ -475,12 +476,10 @@ def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> l
               "lengths": lengths, "threads": args.threads, "repeats": args.gemma_repeats}
     res = run_worker(MODULE, {"kind": "hf-causal", **common})
     rows.append(_row("plain generate loop (batch 1)", g, res, "baseline: same prompts, same new tokens"))
-    try:
-        import llama_cpp  # noqa: F401
-
+    if have_llama:
         res = run_worker(MODULE, {"kind": "llama-cpp", **common})
         rows.append(_row("llama.cpp (llama-cpp-python)", g, res, "same prompts, same new tokens"))
-    except ImportError:
+    else:
         rows.append({"group": g, "config": "llama.cpp", "note": "llama-cpp-python not installed"})
     return rows
 

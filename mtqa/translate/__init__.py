@@ -24,9 +24,9 @@ __all__ = ["REGISTRY", "Translator", "attach_supplied", "describe_translators", 
 
 
 def _gemma(name: str, config: Config) -> Translator:
-    from mtqa.translate.gemma import GemmaTranslator
+    from mtqa.translate.gemma import make_gemma
 
-    return GemmaTranslator(name, config)
+    return make_gemma(name, config)
 
 
 def _opus(name: str, config: Config) -> Translator:
@@ -96,11 +96,11 @@ def get_translator(name: str, config: Config) -> Translator:
     if name.startswith("hf:") and len(name) > 3:
         return _hf(name, name[3:], config)
     if name.startswith("gguf:") and len(name) > 5:
-        from mtqa.translate.gguf import GGUFTranslator
+        from mtqa.translate.gguf import GGUFTranslator, LlamaCppGGUFTranslator, gguf_class
 
         path = Path(name[5:]).expanduser()
         if not path.is_file():
             raise ModelError(f"translator '{name}': GGUF file {path} does not exist")
-        return GGUFTranslator(name, config, str(path))
+        return gguf_class(config, GGUFTranslator, LlamaCppGGUFTranslator)(name, config, str(path))
     known = ", ".join([*REGISTRY, "hf:<hub id or dir>", "gguf:<file>"])
     raise ModelError(f"unknown translator '{name}' (known: {known})")

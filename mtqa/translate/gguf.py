@@ -95,16 +95,19 @@ def resolve_engine(setting: str) -> str:
 
 
 class GGUFTranslator(CausalTranslator):
-    """A causal LM read from a GGUF file: llama.cpp, or transformers after a one-time conversion."""
+    """A causal LM read from a GGUF file, on transformers after a one-time conversion.
+
+    :class:`LlamaCppEngine` mixed in front of this class (or a subclass) runs the file on
+    llama.cpp instead; :func:`gguf_class` picks the class for ``translate.engine``."""
 
     description = "GGUF causal LM file, prompted (llama.cpp, or converted once for transformers)"
+    engine = "transformers"
 
     def __init__(self, name: str, config: Config, gguf: str, revision: str | None = None,
                  sha256: str | None = None) -> None:
         super().__init__(name, config, model_id=str(gguf), revision=revision or "gguf")
         self._sha = sha256
         self._dir: Path | None = None
-        self.engine = resolve_engine(str(self.cfg["engine"]))
         self._llama: Any = None
         self.parallel = int(self.cfg["llama_parallel"])
         if self.parallel < 1:
@@ -127,20 +130,33 @@ class GGUFTranslator(CausalTranslator):
     def decoding(self) -> dict[str, object]:
         out = super().decoding()
         out["engine"] = self.engine
-        if self.engine == "llama.cpp":
-            out["dtype"] = "gguf"  # the file's own quantized weights, whatever dtype says
-            if self.parallel > 1:  # outputs then depend on the neighbours in a pass
-                out["rows"] = self.parallel
         return out
 
     def signature(self) -> dict[str, object]:
         sig = super().signature()
         sig["engine"] = self.engine
-        if self.engine == "llama.cpp":
-            sig["rows"] = self.parallel
         return sig
 
-    # ------------------------------------------------------------------ llama.cpp engine
+
+class LlamaCppEngine(GGUFTranslator):
+    """The llama.cpp engine: put it first in the bases of a GGUF translator class. It replaces
+    the tokenizer and decoding-session hooks of :class:`CausalTranslator`; prompts, the decoding
+    loop and the cache are inherited unchanged."""
+
+    engine = "llama.cpp"
+
+    def decoding(self) -> dict[str, object]:
+        out = super().decoding()
+        out["dtype"] = "gguf"  # the file's own quantized weights, whatever dtype says
+        if self.parallel > 1:  # outputs then depend on the neighbours in a pass
+            out["rows"] = self.parallel
+        return out
+
+    def signature(self) -> dict[str, object]:
+        sig = super().signature()
+        sig["rows"] = self.parallel
+        return sig
+
     def llama(self) -> Any:
         """The llama.cpp model, sized for ``llama_parallel`` rows of the longest allowed source."""
         if self._llama is None:
@@ -148,15 +164,12 @@ class GGUFTranslator(CausalTranslator):
 
             src = int(self.cfg["max_source_tokens"])
             row = src + 64 + self.max_new_tokens(src)  # sentence + prompt glue + output
-            rows = self.parallel
-            n_ctx = 2048 + rows * row  # 2048: the shared prefix (instruction and examples)
-            self._llama = LlamaCppModel(self.gguf_path(), int(self.cfg["threads"]), rows,
+            n_ctx = 2048 + self.parallel * row  # 2048: the shared prefix (instruction and examples)
+            self._llama = LlamaCppModel(self.gguf_path(), int(self.cfg["threads"]), self.parallel,
                                         -(-n_ctx // 256) * 256)
         return self._llama
 
     def uses_chat(self) -> bool:
-        if self.engine != "llama.cpp":
-            return super().uses_chat()
         mode = self.cfg["prompt"]
         has = self.llama().chat_template() is not None
         if mode == "chat" and not has:
@@ -164,17 +177,14 @@ class GGUFTranslator(CausalTranslator):
         return has if mode == "auto" else mode == "chat"
 
     def prompt_parts(self, src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
-        if self.engine == "llama.cpp" and self.uses_chat():
-            m = self.llama()
-            return chat_parts_from_template(
-                str(m.chat_template()), self.cfg, src_lang, tgt_lang,
-                bos=m.model.token_get_text(m.model.token_bos()),
-                eos=m.model.token_get_text(m.model.token_eos()))
-        return super().prompt_parts(src_lang, tgt_lang)
+        if not self.uses_chat():
+            return super().prompt_parts(src_lang, tgt_lang)  # few-shot: no tokenizer needed
+        m = self.llama()
+        return chat_parts_from_template(
+            str(m.chat_template()), self.cfg, src_lang, tgt_lang,
+            bos=m.token_text(m.model.token_bos()), eos=m.token_text(m.model.token_eos()))
 
     def prefix_ids(self, src_lang: str, tgt_lang: str) -> list[int]:
-        if self.engine != "llama.cpp":
-            return super().prefix_ids(src_lang, tgt_lang)
         key = (src_lang, tgt_lang)
         if key not in self._prefix:
             m = self.llama()
@@ -185,44 +195,41 @@ class GGUFTranslator(CausalTranslator):
         return self._prefix[key][0]
 
     def count_tokens(self, text: str, src_lang: str, tgt_lang: str) -> int:
-        if self.engine != "llama.cpp":
-            return super().count_tokens(text, src_lang, tgt_lang)
         return len(self.llama().tokenize(text))
 
     def encode_suffix(self, lead: str, text: str, trail: str) -> list[int]:
-        if self.engine != "llama.cpp":
-            return super().encode_suffix(lead, text, trail)
         m = self.llama()
         # Article text never gets control tokens parsed out of it; the template's trail does.
         return m.tokenize(lead + text, special=False) + m.tokenize(trail, special=True)
 
     def decode_ids(self, ids: Sequence[int]) -> str:
-        if self.engine != "llama.cpp":
-            return super().decode_ids(ids)
         return str(self.llama().detokenize(ids))
 
     def token_strings(self, ids: Sequence[int]) -> tuple[str, ...]:
-        if self.engine != "llama.cpp":
-            return super().token_strings(ids)
         m = self.llama()
         return tuple(m.token_text(i) for i in ids)
 
     def _eos_ids(self) -> set[int]:
-        if self.engine != "llama.cpp":
-            return super()._eos_ids()
         return self.llama().eog_ids()
 
     def open_session(self, prefix_ids: list[int], suffixes: list[list[int]], src_lang: str,
                      tgt_lang: str) -> Any:
-        if self.engine != "llama.cpp":
-            return super().open_session(prefix_ids, suffixes, src_lang, tgt_lang)
         return self.llama().session(prefix_ids, suffixes)
 
     def generate(self, texts: Sequence[str], src_lang: str, tgt_lang: str, sample: int | None,
                  ) -> list[Translation]:
-        if self.engine != "llama.cpp":
-            return super().generate(texts, src_lang, tgt_lang, sample)
         out: list[Translation] = []
         for i in range(0, len(texts), self.parallel):
             out += super().generate(texts[i:i + self.parallel], src_lang, tgt_lang, sample)
         return out
+
+
+class LlamaCppGGUFTranslator(LlamaCppEngine):
+    """``gguf:<file>`` on llama.cpp."""
+
+
+def gguf_class(config: Config, transformers_cls: type[GGUFTranslator],
+               llama_cls: type[GGUFTranslator]) -> type[GGUFTranslator]:
+    """The translator class for ``translate.engine`` (checked here, before anything loads)."""
+    engine = resolve_engine(str(config.section("translate")["engine"]))
+    return llama_cls if engine == "llama.cpp" else transformers_cls

@@ -117,9 +117,18 @@ class LlamaCppModel:
 
     # ------------------------------------------------------------------ decoding
     def _rm(self, seq: int, p0: int = 0) -> None:
+        """Drop sequence ``seq`` from position ``p0`` on (cells other sequences share stay)."""
         import llama_cpp
 
         llama_cpp.llama_memory_seq_rm(self.ctx.memory, seq, p0, -1)
+
+    def _share_prefix(self, seq: int, length: int) -> None:
+        """Start ``seq`` as a fresh sequence that shares the prefix's first ``length`` cells."""
+        import llama_cpp
+
+        self._rm(seq)
+        if length:
+            llama_cpp.llama_memory_seq_cp(self.ctx.memory, PREFIX_SEQ, seq, 0, length)
 
     def _decode(self, entries: Sequence[tuple[int, int, int, bool]]) -> list[int]:
         """Evaluate (token, position, sequence, want logits) entries; batch indices with logits."""
@@ -190,13 +199,11 @@ class LlamaSession:
 
     def start(self) -> Any:
         """Logits (rows × vocab) after each row's prompt."""
+        import torch
+
         m = self.m
         for seq in self.seqs:
-            m._rm(seq)
-            if self.prefix_len:
-                import llama_cpp
-
-                llama_cpp.llama_memory_seq_cp(m.ctx.memory, PREFIX_SEQ, seq, 0, self.prefix_len)
+            m._share_prefix(seq, self.prefix_len)
         # Rows go in whole chunks that fit one llama_decode call; logits are read after each.
         chunks: list[list[int]] = [[]]
         size = 0
@@ -207,8 +214,6 @@ class LlamaSession:
             chunks[-1].append(r)
             size += len(s)
         parts = []
-        import torch
-
         for rows in chunks:
             entries = []
             for r in rows:
