@@ -150,6 +150,12 @@ def check_worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     extra = list(spec.get("args", ["--no-translate"]))
     out = Path(spec["out"])
+    if not spec.get("results_cache", False):
+        # Measure the work itself: with the results cache on, a repeat over the same articles
+        # (or the warm-up's) would read stored results back instead of computing them.
+        off = out.with_name(out.stem + ".no-results-cache.toml")
+        off.write_text("[cache]\nresults = false\n", encoding="utf-8")
+        extra += ["--config", str(off)]
     t0 = time.perf_counter()
     if spec.get("warmup"):
         code = cli.main(["check", spec["warmup"], *extra, "-q", "--exit-zero", "-o", str(out)])

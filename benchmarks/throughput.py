@@ -10,7 +10,9 @@ Configurations (``--only`` picks groups):
 - ``gemma``: the embedded translator (Gemma 3 270M, the packaged GGUF, real weights) through
   mtqa (per batch size), the plain baseline (transformers ``generate`` one sentence at a time,
   forced to the same number of new tokens mtqa produced), llama.cpp when llama-cpp-python is
-  installed, and a fully cached re-run of a small feed (``mtqa check`` twice, same cache).
+  installed.
+- ``cached``: ``mtqa check`` with the embedded translator over a feed, then again with the same
+  caches (translations, check results, embeddings), per ``--feed-articles`` size.
 - ``marian`` / ``nllb``: opus-mt base (MarianConfig 6+6 layers, d_model 512) and
   NLLB-200-distilled-600M (M2M100Config 12+12, d_model 1024, vocab 256k) built from their
   production configs with RANDOM weights and a tokenizer trained on FLORES text, every engine
@@ -505,26 +507,37 @@ def prompts_for(name: str | None, sentences: Sequence[str], lang: str) -> list[s
 
 
 def bench_cached_feed(work: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """``mtqa check`` with the embedded translator over a small feed, then again fully cached."""
-    g = "cached re-run (gemma3-270m)"
+    """``mtqa check`` with the embedded translator over a feed, then again with the same caches.
+
+    One feed per ``--feed-articles`` size, each with its own empty cache directory. The re-run
+    finds every translation in the translation cache and every passage's check results (and
+    embeddings) in the results cache; its report must equal the first run's byte for byte."""
     corpora = load_corpora(shared_dir())
-    feed = work / "feed"
-    write_articles(make_articles(corpora, args.feed_articles, seed=7, min_sentences=2, max_sentences=3), feed)
-    cache = work / "feed-cache"
-    env = {"MTQA_CACHE_DIR": str(cache)}
-    spec = {"kind": "check", "dir": str(feed), "out": str(work / "feed.json"),
-            "args": ["--translator", "gemma3-270m"]}
-    first = run_worker(MODULE, spec, env=env)
-    second = run_worker(MODULE, spec, env=env)
     rows = []
-    for name, res in (("first run (empty cache)", first), ("re-run (fully cached)", second)):
-        if "error" in res:
-            rows.append({"group": g, "config": name, "note": f"FAILED: {res['error'][:160]}"})
-            continue
-        rows.append({"group": g, "config": name, "sentences": res["content"], "seconds": res["seconds"],
-                     "process_s": res["process_s"], "sent_per_s": res["content"] / res["seconds"],
-                     "peak_rss_mib": res["peak_rss_mib"],
-                     "note": "in-process check time; process_s incl. start"})
+    for n in args.feed_articles:
+        g = f"cached re-run (gemma3-270m, {n} articles)"
+        feed = work / f"feed{n}"
+        write_articles(make_articles(corpora, n, seed=7, min_sentences=2, max_sentences=3), feed)
+        env = {"MTQA_CACHE_DIR": str(work / f"feed{n}-cache")}
+        runs = []
+        for label in ("first", "again"):
+            spec = {"kind": "check", "dir": str(feed), "out": str(work / f"feed{n}-{label}.json"),
+                    "args": ["--translator", "gemma3-270m"], "results_cache": True}
+            runs.append(run_worker(MODULE, spec, env=env))
+        same = None
+        if not any("error" in r for r in runs):
+            a, b = (work / f"feed{n}-{label}.json" for label in ("first", "again"))
+            same = a.read_bytes() == b.read_bytes()
+        for name, res in (("first run (empty caches)", runs[0]), ("re-run (fully cached)", runs[1])):
+            if "error" in res:
+                rows.append({"group": g, "config": name, "note": f"FAILED: {res['error'][:160]}"})
+                continue
+            rows.append({"group": g, "config": name, "sentences": res["content"], "seconds": res["seconds"],
+                         "process_s": res["process_s"], "sent_per_s": res["content"] / res["seconds"],
+                         "peak_rss_mib": res["peak_rss_mib"],
+                         "note": "in-process check time; process_s incl. interpreter start"
+                                 + ("" if same is None or name.startswith("first")
+                                    else f"; report identical to first run: {'yes' if same else 'NO'}")})
     return rows
 
 
@@ -568,7 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--gemma-repeats", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--check-articles", type=int, default=30)
-    ap.add_argument("--feed-articles", type=int, default=3)
+    ap.add_argument("--feed-articles", type=int, nargs="+", default=[3, 30],
+                    help="feed sizes (articles of 2-3 sentences) for the cached re-run group")
     ap.add_argument("--quick", action="store_true", help="tiny random models, 2 sentences, 1 repeat")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -577,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.quick:
         args.sentences, args.new_tokens, args.repeats, args.gemma_sentences = 2, 4, 1, 1
-        args.gemma_repeats, args.check_articles, args.feed_articles = 1, 3, 1
+        args.gemma_repeats, args.check_articles, args.feed_articles = 1, 3, [1]
         args.batch_sizes = [1, 2]
     src = read_lines(shared_dir() / "data" / "flores200_devtest" / "arb_Arab.devtest")
     rows: list[dict[str, Any]] = []
@@ -601,6 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = {"bench": "throughput", "only": "+".join(args.only), "threads": args.threads,
                 "N": args.sentences, "Ngemma": args.gemma_sentences, "L": args.new_tokens,
                 "bs": "+".join(map(str, args.batch_sizes)), "repeats": args.repeats,
+                "feed": "+".join(map(str, args.feed_articles)),
                 "dtype": "float32", "weights": "random(seq2seq)+gguf-q4_k_m(gemma)", "seed": 0,
                 "quick": args.quick}
     notes = ("Seq2seq rows (marian, nllb) use production-shaped models with RANDOM weights: speed "

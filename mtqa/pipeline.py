@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from mtqa import __version__, checks, clean, crosscheck, ingest, lang, segment
+from mtqa import __version__, checks, clean, crosscheck, ingest, lang, segment, store
 from mtqa.config import Config
 from mtqa.errors import InputError
 from mtqa.model import Article, Problem, Report
@@ -42,11 +43,24 @@ def translator_names(config: Config, options: RunOptions) -> list[str]:
     return options.translators or [config.get("translate.default")]
 
 
+def results_cache_path(config: Config) -> Path | None:
+    """The derived-results cache file, or None when ``cache.results`` is off."""
+    if not config.get("cache.results"):
+        return None
+    value = str(config.get("cache.results_path"))
+    return config.resolve_path(value) if value else store.cache_root() / "results.sqlite"
+
+
 def run(inputs: Sequence[str], config: Config, options: RunOptions | None = None) -> Report:
     """Run every stage over ``inputs`` (files, directories or ``-``) and return the report."""
+    path = results_cache_path(config)
+    with store.using(store.blob_store(path) if path is not None else None):
+        return _run(inputs, config, options or RunOptions())
+
+
+def _run(inputs: Sequence[str], config: Config, options: RunOptions) -> Report:
     from mtqa import translate  # heavy imports stay lazy until translation is asked for
 
-    options = options or RunOptions()
     articles, problems = ingest.load(inputs, config.section("ingest"))
     prepared: list[Article] = []
     for article in articles:

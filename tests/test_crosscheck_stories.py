@@ -169,3 +169,21 @@ def test_seed_offtopic_and_duplicates_are_not_read(seed_report: dict) -> None:
             assert "ميقاتي" not in v["text"] and "غوتيريش" not in v["text"]
     lebanon = [f for f in seed_report["facts"] if "lebanon" in f["key"]]
     assert lebanon == []
+
+
+def test_char_ngram_matrix_is_exact_normalised_counts() -> None:
+    assert list(grouping.word_ngrams("Ab c", 3)) == [" ab", "ab ", " c "]  # short word: once, padded
+    texts = ["العراق عراق", "عراق", "", "بغداد"]
+    x = grouping.char_ngram_matrix(texts, 3)
+    sims = (x @ x.T).toarray()
+    assert sims[2].tolist() == [0.0] * 4  # an empty text matches nothing (and is no NaN)
+    assert np.allclose(np.diag(sims)[[0, 1, 3]], 1.0)
+    assert sims[1, 3] == 0.0
+    # against a count by hand
+    a = list(grouping.word_ngrams(texts[0], 3))
+    b = list(grouping.word_ngrams(texts[1], 3))
+    ca = {g: a.count(g) for g in a}
+    cb = {g: b.count(g) for g in b}
+    dot = sum(ca[g] * cb.get(g, 0) for g in ca)
+    expect = dot / (np.sqrt(sum(v * v for v in ca.values())) * np.sqrt(sum(v * v for v in cb.values())))
+    assert sims[0, 1] == pytest.approx(expect)

@@ -9,6 +9,8 @@ Pipeline interface:
         or ``flags_on_unflagged`` is set; flags a passage already carries are kept). A passage with a
         translation (mtqa's own or feed-supplied, whatever ``translated`` says) is scored by the
         ``translated`` model, one without by the ``source`` model. Other passages are left alone.
+        Inside a results-cache scope (``mtqa.store.using``) a passage scored before with the same
+        inputs and settings is read back instead (``mtqa.checks.cache``).
     signature(cfg, translated) -> dict[str, object]
 
 Benchmark / QE interface (no Articles needed):
@@ -31,11 +33,13 @@ from dataclasses import replace
 from typing import Any
 
 from mtqa.checks.base import REGISTRY, SUPPORTED_LANGS, Check, Context, all_checks
+from mtqa.checks.cache import cached_results
 from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, attach_cosines, enabled_checks, evidence, lexicon, pick_translation
 from mtqa.checks.text import Lexicon
 from mtqa.config import config_dir
 from mtqa.model import Article, Passage, Translation
+from mtqa.store import active_store
 
 __all__ = ["REGISTRY", "Check", "Context", "all_checks", "combined", "evidence_for", "model",
            "score", "score_pairs", "signature"]
@@ -112,7 +116,12 @@ def score(articles: list[Article], cfg: dict[str, Any], translated: bool) -> lis
     jobs: list[tuple[int, int, Context]] = []
     for ai, article in enumerate(articles):
         jobs.extend((ai, pi, ctx) for pi, ctx in _contexts(article, cfg))
-    results = evidence_for([ctx for _, _, ctx in jobs], cfg)
+    contexts = [ctx for _, _, ctx in jobs]
+    store = active_store()
+    if store is None:
+        results = evidence_for(contexts, cfg)
+    else:  # re-score only passages whose inputs or settings changed since they were stored
+        results, _ = cached_results(contexts, cfg, store, lambda todo: evidence_for(todo, cfg))
 
     new: dict[int, dict[int, Passage]] = {}
     for (ai, pi, ctx), res in zip(jobs, results, strict=True):

@@ -124,8 +124,6 @@ def group(articles: Sequence[Article], cfg: Mapping[str, Any]) -> list[list[int]
 def align(articles: Sequence[Article], mentions: Sequence[Mention],
           cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Aligned passage pairs of different articles of one story (see the module docstring)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
     passages = [p for a in articles for p in a.content()]
     if len({p.article_id for p in passages}) < 2:
         return []
@@ -133,9 +131,7 @@ def align(articles: Sequence[Article], mentions: Sequence[Mention],
     for m in mentions:
         if m.side == "source":
             anchors[m.passage].add(f"{m.key}={m.value}" if m.type != "name" else m.key)
-    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 3), n_features=2 ** 18,
-                            alternate_sign=False, norm="l2")
-    x = vec.transform([View.of(p.text).norm for p in passages])
+    x = char_ngram_matrix([View.of(p.text).norm for p in passages], 3)
     k = int(cfg.get("align_neighbours", 3))
     thr = float(cfg.get("align_threshold", 0.35))
     best: dict[int, list[tuple[float, int]]] = defaultdict(list)
@@ -157,6 +153,38 @@ def align(articles: Sequence[Article], mentions: Sequence[Mention],
              "score": round(s, 4),
              "shared": sorted(anchors.get(passages[i].id, set()) & anchors.get(passages[j].id, set()))}
             for (i, j), s in sorted(pairs.items(), key=lambda kv: -kv[1])]
+
+
+def word_ngrams(text: str, n: int) -> Iterator[str]:
+    """Character n-grams inside the space-padded words of ``text`` (a word shorter than n: once)."""
+    for word in text.lower().split():
+        w = f" {word} "
+        if len(w) <= n:
+            yield w
+            continue
+        for i in range(len(w) - n + 1):
+            yield w[i : i + n]
+
+
+def char_ngram_matrix(texts: Sequence[str], n: int) -> Any:
+    """Rows of L2-normalised character n-gram counts (``word_ngrams``), a scipy CSR matrix.
+
+    Exact counts over the texts' own n-gram vocabulary (no hashing, so no collisions)."""
+    from scipy.sparse import csr_matrix
+
+    vocab: dict[str, int] = {}
+    indptr, indices, data = [0], [], []
+    for text in texts:
+        counts: dict[int, int] = defaultdict(int)
+        for g in word_ngrams(text, n):
+            counts[vocab.setdefault(g, len(vocab))] += 1
+        row = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        norm = float(np.sqrt((row * row).sum()))
+        indices.extend(counts.keys())
+        data.extend((row / norm).tolist() if norm else row.tolist())
+        indptr.append(len(indices))
+    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr, dtype=np.int64)), shape=(len(texts), max(1, len(vocab))))
 
 
 ALIGN_BLOCK = 256  # rows of the similarity matrix held at once: memory grows with n, not n²

@@ -114,6 +114,7 @@ class CausalTranslator(Translator):
         self._model: Any = None
         self._prefix: dict[tuple[str, str], tuple[list[int], Any]] = {}
         self._newline: dict[int, bool] = {}
+        self._controls: tuple[str, ...] | None = None
         if self.cfg["prompt"] not in ("auto", "chat", "few-shot"):
             raise ConfigError("translate.prompt must be 'auto', 'chat' or 'few-shot'")
 
@@ -219,9 +220,28 @@ class CausalTranslator(Translator):
         return ids
 
     # ------------------------------------------------------------------ engine hooks
+    def _control_texts(self) -> tuple[str, ...]:
+        """Strings the tokenizer turns into added (control) tokens, e.g. ``</s>``, ``<end_of_turn>``."""
+        if self._controls is None:
+            tok = self.tokenizer()
+            found = {str(t) for t in getattr(tok, "all_special_tokens", [])}
+            added = getattr(tok, "added_tokens_decoder", {}).values()
+            found |= {str(getattr(t, "content", t)) for t in added}
+            self._controls = tuple(sorted(c for c in found if c))
+        return self._controls
+
     def encode_suffix(self, lead: str, text: str, trail: str) -> list[int]:
-        """Token ids of one sentence's part of the prompt (no BOS)."""
-        return list(self.tokenizer()(lead + text + trail, add_special_tokens=False)["input_ids"])
+        """Token ids of one sentence's part of the prompt (no BOS).
+
+        Article text never gets control tokens parsed out of it: a source holding the text of one
+        (``<end_of_turn>``, ``</s>``) is tokenized on its own with ``split_special_tokens``, so it
+        cannot end the prompt's turn; the template's lead and trail keep theirs."""
+        tok = self.tokenizer()
+        if not any(c in text for c in self._control_texts()):
+            return list(tok(lead + text + trail, add_special_tokens=False)["input_ids"])
+        ids = list(tok(lead, add_special_tokens=False)["input_ids"]) if lead else []
+        ids += tok(text, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+        return ids + list(tok(trail, add_special_tokens=False)["input_ids"])
 
     def decode_ids(self, ids: Sequence[int]) -> str:
         return str(self.tokenizer().decode(list(ids), skip_special_tokens=True))

@@ -1,0 +1,130 @@
+"""Per-passage check results kept in the results cache, so a re-run re-scores only what changed.
+
+A result (evidence and flags of one passage, ``features.Result``) is stored under a key that
+covers everything ``features.evidence`` reads: the whole article text (by its sha256), the
+passage and paragraph offsets, the neighbouring paragraphs' tails, the language, the
+translation being checked (system, text, tokens, log-probabilities) and its Seq-Logprob; and a
+fingerprint of everything else that changes a score: the whole ``[checks]`` section, the fitted
+model file, the character-LM files, the wordfreq version, the embedder's revision, mtqa's
+version, and the source code of ``mtqa.checks`` itself (an edited check never serves a stale
+result). Values are JSON; nothing is unpickled. The model files' and the code's hashes are read
+once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from mtqa.checks.base import Context
+from mtqa.checks.features import Result
+from mtqa.config import config_dir
+from mtqa.model import Flag
+from mtqa.store import BlobStore, digest
+
+KIND = "chk"
+FORMAT = 1
+
+
+@lru_cache(maxsize=64)
+def _file_sha(path: str) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return "missing"
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_sha() -> str:
+    """sha256 over the source files of the ``mtqa.checks`` package (sorted by name)."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wordfreq")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        return "none"
+
+
+def fingerprint(cfg: dict[str, Any]) -> str:
+    """One digest of every setting, model file and code version that changes check results."""
+    from mtqa import __version__
+    from mtqa.embed import EMBEDDERS
+
+    emb = EMBEDDERS.get(str(cfg.get("embedder")))
+    files = {name: _file_sha(str(config_dir() / name))
+             for name in sorted({cfg["model"], *cfg.get("lm", {}).values()})}
+    return digest(FORMAT, __version__, cfg, files, _wordfreq_version(), _code_sha(),
+                  getattr(emb, "revision", None))
+
+
+def context_key(fp: str, text_sha: str, ctx: Context) -> str:
+    """The key of one passage's result under fingerprint ``fp`` (``text_sha``: sha256 of ctx.text)."""
+    tr = ctx.translation
+    tr_part = None if tr is None else [tr.system, tr.text, list(tr.tokens), list(tr.token_logprobs)]
+    return digest(fp, text_sha, ctx.start, ctx.end, ctx.para_start, ctx.para_end, ctx.prev_tail,
+                  ctx.next_tail, ctx.lang, tr_part, ctx.logprob, ctx.xling_cos)
+
+
+def encode(res: Result) -> bytes:
+    flags = [[f.code, f.name, f.message, f.start, f.end, f.severity, f.confidence, f.side] for f in res.flags]
+    return json.dumps({"evidence": res.evidence, "flags": flags}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def decode(raw: bytes) -> Result | None:
+    """The stored result, or None when the entry is unreadable (it is then recomputed)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        evidence = {str(k): float(v) for k, v in data["evidence"].items()}
+        flags = [Flag(code=c, name=n, message=m, start=int(s), end=int(e), severity=sev,
+                      confidence=float(conf), side=side)
+                 for c, n, m, s, e, sev, conf, side in data["flags"]]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+    return Result(evidence=evidence, flags=flags)
+
+
+def cached_results(contexts: Sequence[Context], cfg: dict[str, Any], store: BlobStore,
+                   compute: Callable[[list[Context]], list[Result]]) -> tuple[list[Result], int]:
+    """Results of ``contexts``: stored ones read back, the rest computed by ``compute`` and stored.
+
+    Returns the results in order and how many came from the cache."""
+    fp = fingerprint(cfg)
+    shas: dict[int, str] = {}
+    keys = []
+    for c in contexts:
+        sha = shas.get(id(c.text))
+        if sha is None:
+            sha = shas[id(c.text)] = hashlib.sha256(c.text.encode("utf-8")).hexdigest()
+        keys.append(context_key(fp, sha, c))
+    stored = store.get_many(KIND, keys)
+    found: dict[str, Result] = {}
+    for k, raw in stored.items():
+        res = decode(raw)
+        if res is not None:
+            found[k] = res
+    todo = [i for i, k in enumerate(keys) if k not in found]
+    if todo:
+        fresh = compute([contexts[i] for i in todo])
+        new = {keys[i]: res for i, res in zip(todo, fresh, strict=True)}
+        store.put_many(KIND, [(k, encode(r)) for k, r in new.items()])
+        found.update(new)
+    hits = len(contexts) - len(todo)
+    return [found[k] for k in keys], hits

@@ -1,0 +1,165 @@
+"""SQLite stores shared safely by concurrent processes: the base of every persistent cache.
+
+``SqliteStore`` owns the connection handling (one connection per thread, WAL journal, busy
+timeout, errors raised as ``ModelError`` naming the file). ``BlobStore`` is a plain key → bytes
+table on top of it, used for the derived-results cache (sentence embeddings, per-passage check
+results); the translation cache (``mtqa.translate.cache``) keeps its own table in its own file.
+
+Writes are ``INSERT OR IGNORE`` in one short transaction per batch, so a run killed mid-way keeps
+every batch it committed and leaves a valid file behind. Nothing is ever unpickled: values are
+raw bytes (float32 arrays) or JSON text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+from mtqa.errors import ModelError
+
+_CHUNK = 500  # keys per SELECT ... IN (...) (SQLite's parameter limit is 999 on old builds)
+
+
+def cache_root() -> Path:
+    """Where mtqa keeps derived files (extracted models, converted weights, caches)."""
+    root = os.environ.get("MTQA_CACHE_DIR")
+    return Path(root) if root else Path.home() / ".cache" / "mtqa"
+
+
+def digest(*parts: object) -> str:
+    """The sha256 hex digest of JSON-serialisable parts (order matters; dict keys are sorted)."""
+    payload = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class SqliteStore:
+    """One SQLite file, created with ``schema``; one connection per thread."""
+
+    schema: str = ""
+    label = "cache"  # how error messages name the file
+
+    def __init__(self, path: str | Path, timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout_s = timeout_s
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            with conn:
+                conn.execute(self.schema)
+        except (OSError, sqlite3.Error) as exc:
+            raise ModelError(f"{self.label} {self.path} is unusable: {exc}") from None
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.isolation_level = "DEFERRED"  # transactions via ``with conn``
+            self._local.conn = conn
+        return conn
+
+    def _select(self, sql: str, keys: Sequence[str], params: Sequence[object] = ()) -> list[tuple]:
+        """Rows of ``sql`` (``params``, then a ``{marks}`` list of keys) for the unique keys, chunked."""
+        unique = list(dict.fromkeys(keys))
+        rows: list[tuple] = []
+        conn = self._conn()
+        try:
+            for i in range(0, len(unique), _CHUNK):
+                chunk = unique[i : i + _CHUNK]
+                q = sql.format(marks=",".join("?" * len(chunk)))
+                rows += conn.execute(q, [*params, *chunk]).fetchall()
+        except sqlite3.Error as exc:
+            raise ModelError(f"{self.label} {self.path}: {exc}") from None
+        return rows
+
+    def _insert(self, sql: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        conn = self._conn()
+        try:
+            with conn:
+                conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise ModelError(f"{self.label} {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class BlobStore(SqliteStore):
+    """A key → bytes table, keys namespaced by ``kind`` (e.g. ``emb``, ``chk``)."""
+
+    schema = """
+    CREATE TABLE IF NOT EXISTS blobs (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID
+    """
+    label = "results cache"
+
+    def __init__(self, path: str | Path, timeout_s: float = 30.0) -> None:
+        super().__init__(path, timeout_s)
+        self.lookups: Counter[str] = Counter()  # kind -> distinct keys asked for, this process
+        self.hits: Counter[str] = Counter()  # kind -> of those, found
+
+    def get_many(self, kind: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored values among ``keys``."""
+        rows = self._select("SELECT key, value FROM blobs WHERE kind = ? AND key IN ({marks})", keys, [kind])
+        self.lookups[kind] += len(set(keys))
+        self.hits[kind] += len(rows)
+        return {k: bytes(v) for k, v in rows}
+
+    def put_many(self, kind: str, items: Iterable[tuple[str, bytes]]) -> None:
+        """Store entries in one transaction; an existing key is kept (first writer wins)."""
+        self._insert("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)", [(kind, k, v) for k, v in items])
+
+    def count(self, kind: str) -> int:
+        """Entries of one kind."""
+        return int(self._conn().execute("SELECT COUNT(*) FROM blobs WHERE kind = ?", (kind,)).fetchone()[0])
+
+
+_STORES: dict[Path, BlobStore] = {}
+_LOCK = threading.Lock()
+
+
+def blob_store(path: Path) -> BlobStore:
+    """The process-wide store for ``path`` (opened on first use)."""
+    with _LOCK:
+        store = _STORES.get(path)
+        if store is None:
+            store = _STORES[path] = BlobStore(path)
+        return store
+
+
+_ACTIVE: ContextVar[BlobStore | None] = ContextVar("mtqa_results_store", default=None)
+
+
+def active_store() -> BlobStore | None:
+    """The results cache of the current scope (None: nothing is cached)."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def using(store: BlobStore | None) -> Iterator[BlobStore | None]:
+    """Make ``store`` the results cache for the stages run inside the block (None: no cache)."""
+    token = _ACTIVE.set(store)
+    try:
+        yield store
+    finally:
+        _ACTIVE.reset(token)
