@@ -161,7 +161,7 @@ def test_rerun_is_identical_and_computes_nothing(tmp_path: Path, inputs: list[st
 
     monkeypatch.setattr(checks, "evidence_for", forbidden)
     monkeypatch.setattr(embed, "_loaded", forbidden)  # no embedding model
-    monkeypatch.setattr(check_text, "_freq_dict", forbidden)  # no wordfreq folding
+    monkeypatch.setattr(check_text, "_freq_table", forbidden)  # no word list
     monkeypatch.setattr(check_source, "get_lm", forbidden)  # no character LM
     assert _report(inputs, config, translate=False) == first
 
@@ -236,3 +236,44 @@ def test_broken_check_entry_is_recomputed(tmp_path: Path, examples_dir: Path) ->
     with sqlite3.connect(tmp_path / "results.sqlite") as conn:
         conn.execute("UPDATE blobs SET value = X'00' WHERE kind = 'chk'")
     assert _report(inputs, config, translate=False) == first
+
+
+# ---------------------------------------------------------------- the derived word list
+
+
+def test_folded_word_list_is_derived_once_and_read_by_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = check_text.FreqTable("fa")
+    assert table._mem is None and table.path().is_file()  # on disk, under the cache dir
+    folded = check_text.folded_frequencies("fa")
+    iran = check_text.fold("ایران")  # keys are folded (Persian yeh -> Arabic yeh)
+    words = [*sorted(folded)[::5000], iran, check_text.fold("تهران"), "qqqq-not-a-word"]
+    assert [table.get(w) for w in words] == [folded.get(w) for w in words]
+
+    def forbidden(_lang: str) -> dict[str, float]:
+        raise AssertionError("the list must not be folded again")
+
+    monkeypatch.setattr(check_text, "folded_frequencies", forbidden)
+    again = check_text.FreqTable("fa")  # a new process would do the same: open, not derive
+    assert again.get(iran) == folded[iran]
+
+
+def test_unwritable_cache_dir_keeps_the_word_list_in_memory(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("MTQA_CACHE_DIR", str(blocker / "cache"))
+    table = check_text.FreqTable("ar")
+    iraq = check_text.fold("العراق")
+    assert table._mem is not None and table.get(iraq) == check_text.folded_frequencies("ar")[iraq]
+
+
+def test_unusable_results_cache_warns_and_the_run_goes_on(tmp_path: Path, examples_dir: Path,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    bad = tmp_path / "broken.sqlite"
+    bad.write_bytes(b"not a database" * 200)
+    config = Config.load(overrides={"cache": {"results_path": str(bad)}})
+    inputs = [str(examples_dir / "articles" / "ar_mt.txt")]
+    with caplog.at_level("WARNING", logger="mtqa"):
+        report = _report(inputs, config, translate=False)
+    assert "broken.sqlite" in caplog.text and "running without the results cache" in caplog.text
+    assert report == _report(inputs, _cfg(tmp_path), translate=False)

@@ -208,6 +208,31 @@ def test_marian_translates_with_logprobs(marian_dir: Path) -> None:
     assert tr.signature()["model"].endswith("marian") and tr.signature()["rev"] == "local"
 
 
+@pytest.mark.parametrize("sample", [False, True])
+def test_step_logprobs_equal_transformers_transition_scores(marian_dir: Path, sample: bool) -> None:
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+
+    from mtqa.translate.hf import generate_scored
+
+    tok = MarianTokenizer.from_pretrained(marian_dir)
+    model = MarianMTModel.from_pretrained(marian_dir).eval()
+    enc = tok(AR[:3], return_tensors="pt", padding=True)
+    gen = {"max_new_tokens": 7, "num_beams": 1, "do_sample": sample}
+    if sample:  # raw logits, not the tempered ones the sampler draws from
+        gen.update(temperature=0.5, top_p=0.9, top_k=0)
+    with torch.inference_mode():
+        torch.manual_seed(3)
+        ref_out = model.generate(**enc, **gen, output_logits=True, return_dict_in_generate=True)
+        ref = model.compute_transition_scores(ref_out.sequences, ref_out.logits, normalize_logits=True)
+        torch.manual_seed(3)
+        sequences, mine = generate_scored(model, enc, gen)
+    assert torch.equal(sequences, ref_out.sequences)
+    assert mine.shape == ref.shape == (3, len(ref_out.logits))
+    torch.testing.assert_close(mine, ref.float(), rtol=0, atol=1e-5)
+    assert not model._forward_hooks  # the hook is removed afterwards
+
+
 def test_marian_batched_equals_one_at_a_time(marian_dir: Path) -> None:
     batched = get_translator(f"hf:{marian_dir}", cfg(batch_size=8, cache=False)).translate(AR, "ar")
     single = get_translator(f"hf:{marian_dir}", cfg(batch_size=1, cache=False)).translate(AR, "ar")

@@ -10,11 +10,16 @@ the broken-phrase rules.
 from __future__ import annotations
 
 import math
+import os
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 # Arabic-script letters (Arabic, Persian, Urdu additions, presentation forms).
 _ARABIC_RANGES = ((0x0620, 0x064A), (0x066E, 0x06D3), (0x06D5, 0x06D5), (0x06EE, 0x06EF),
@@ -161,17 +166,81 @@ def numbers(text: str, min_digits: int = 2) -> list[tuple[str, int, int]]:
     return out
 
 
-@lru_cache(maxsize=4)
-def _freq_dict(lang: str) -> dict[str, float]:
+def folded_frequencies(lang: str) -> dict[str, float]:
+    """wordfreq's list for ``lang`` with folded keys (where words fold together, the commonest wins)."""
     import wordfreq
 
     return {fold(k): v for k, v in sorted(wordfreq.get_frequency_dict(lang).items(), key=lambda kv: kv[1])}
 
 
+class FreqTable:
+    """The folded frequency list of one language, derived once into an SQLite file and read by key.
+
+    Folding wordfreq's 600k-word lists takes seconds per language; the result is written once per
+    wordfreq version, language and folding rules to ``<cache dir>/wordfreq/`` (under a temporary
+    name, then renamed, so concurrent processes never see half a file) and looked up word by word
+    afterwards, so a process that checks a few passages pays no start-up. Where the cache
+    directory cannot be written, the folded list is kept in memory instead."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._mem: dict[str, float] | None = None
+        self._conn: Any = None
+        path = self.path()
+        try:
+            if not path.is_file():
+                self._derive(path)
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._conn.execute("SELECT 1 FROM freq LIMIT 1")
+        except (OSError, sqlite3.Error):
+            self._conn = None
+            self._mem = folded_frequencies(lang)
+
+    def path(self) -> Path:
+        from importlib.metadata import version
+
+        from mtqa.store import cache_root, digest
+
+        rules = digest(_MARKS.pattern, sorted(_FOLD.items()), unicodedata.unidata_version)[:12]
+        return cache_root() / "wordfreq" / f"{self.lang}-{version('wordfreq')}-{rules}.sqlite"
+
+    def _derive(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+        try:
+            with closing(sqlite3.connect(tmp)) as conn:
+                conn.execute("CREATE TABLE freq (word TEXT PRIMARY KEY, f REAL NOT NULL) WITHOUT ROWID")
+                conn.executemany("INSERT INTO freq VALUES (?, ?)", folded_frequencies(self.lang).items())
+                conn.commit()
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def get(self, key: str) -> float | None:
+        if self._mem is not None:
+            return self._mem.get(key)
+        row = self._conn.execute("SELECT f FROM freq WHERE word = ?", (key,)).fetchone()
+        return None if row is None else float(row[0])
+
+
+_TABLES: dict[str, FreqTable] = {}
+
+
+def _freq_table(lang: str) -> FreqTable:
+    if lang not in _TABLES:
+        _TABLES[lang] = FreqTable(lang)
+    return _TABLES[lang]
+
+
+@lru_cache(maxsize=500_000)
+def _zipf(key: str, wf_lang: str) -> float:
+    f = _freq_table(wf_lang).get(key)
+    return 0.0 if not f else max(0.0, math.log10(f) + 9.0)
+
+
 def word_zipf(word: str, wf_lang: str) -> float:
     """Zipf frequency (0 = unknown) of an exact folded word in wordfreq's list for ``wf_lang``."""
-    f = _freq_dict(wf_lang).get(fold(word))
-    return 0.0 if not f else max(0.0, math.log10(f) + 9.0)
+    return _zipf(fold(word), wf_lang)
 
 
 class Lexicon:

@@ -87,6 +87,55 @@ def torch_dtype(name: str) -> Any:
     return table[name]
 
 
+
+class StepLogprobs:
+    """A forward hook that keeps each generated token's log-probability under the raw logits.
+
+    ``generate`` calls the model once per new token, passing the token chosen at the previous
+    step as ``decoder_input_ids``; the hook gathers that token's log-probability from the
+    previous call's log-softmaxed raw logits (before any logits processor or sampling warper),
+    so only one step's distribution is held at a time. ``generate(output_logits=True)`` followed
+    by ``compute_transition_scores`` gives the same numbers but keeps every step's
+    full-vocabulary logits and copies them twice more (gigabytes for a 256k-vocabulary NLLB
+    batch)."""
+
+    def __init__(self) -> None:
+        self.prev: Any = None
+        self.cols: list[Any] = []
+
+    def __call__(self, module: Any, args: tuple, kwargs: dict[str, Any], output: Any) -> None:
+        import torch
+
+        ids = kwargs.get("decoder_input_ids")
+        if ids is None:
+            raise ModelError("generate passed no decoder_input_ids; cannot score the generated tokens")
+        if self.prev is not None:
+            self.cols.append(self.prev.gather(1, ids[:, -1:]).squeeze(1))
+        self.prev = torch.log_softmax(output.logits[:, -1, :].float(), dim=-1)
+
+    def finish(self, sequences: Any) -> Any:
+        """(batch, generated tokens) log-probabilities, given ``generate``'s output sequences."""
+        import torch
+
+        if self.prev is not None:
+            self.cols.append(self.prev.gather(1, sequences[:, -1:]).squeeze(1))
+            self.prev = None
+        if not self.cols:
+            return torch.zeros((sequences.shape[0], 0))
+        return torch.stack(self.cols, dim=1)
+
+
+def generate_scored(model: Any, enc: Any, gen: dict[str, Any]) -> tuple[Any, Any]:
+    """``model.generate`` output sequences and the generated tokens' log-probabilities."""
+    hook = StepLogprobs()
+    handle = model.register_forward_hook(hook, with_kwargs=True)
+    try:
+        sequences = model.generate(**enc, **gen)
+    finally:
+        handle.remove()
+    return sequences, hook.finish(sequences)
+
+
 class Seq2SeqTranslator(Translator):
     """An encoder-decoder model (Marian, NLLB, M2M100, ...) run with ``generate``.
 
@@ -169,9 +218,8 @@ class Seq2SeqTranslator(Translator):
             gen.update(do_sample=False, num_beams=1)
         with torch.inference_mode():
             # Raw logits (not the sampler's tempered ones): logprobs are under the model itself.
-            out = model.generate(**enc, **gen, output_logits=True, return_dict_in_generate=True)
-            scores = model.compute_transition_scores(out.sequences, out.logits, normalize_logits=True)
-        seqs = out.sequences[:, 1:]  # drop the decoder start token
+            sequences, scores = generate_scored(model, enc, gen)
+        seqs = sequences[:, 1:]  # drop the decoder start token
         if "forced_bos_token_id" in gen:
             seqs, scores = seqs[:, 1:], scores[:, 1:]  # and the forced language token
         special = set(tok.all_special_ids)
