@@ -13,9 +13,12 @@ Evidence sources:
 - ``seq-logprob``: mean token log-probability the translator gave its own output. The
   translators expose no forced decoding of other texts, so this is reported on the model's
   own outputs only (and says so).
-- ``pseudo-ref``: chrF of the candidate against mtqa's own rendering of the source (a
-  reference-free stand-in for round-trip agreement); the model's own outputs are excluded
-  from it (they would score 100 against themselves).
+- ``pseudo-ref``: chrF of the candidate against mtqa's own rendering of the source (a cheap
+  reference-free agreement score); the model's own outputs are excluded from it (they would
+  score 100 against themselves).
+- ``round-trip``: the candidate translated back into the source language by the translator,
+  scored with chrF against the source (in Arabic/Persian). Costly (one more translation per
+  candidate), so it covers every candidate of the first ``--roundtrip-n`` sources per language.
 - ``mtqa:<key>``: every translation-side evidence value of ``mtqa.checks.score_pairs``
   (``mtqa:-<key>`` when negated so that higher = better, e.g. flag counts);
   ``mtqa combined (1-garble)``: one minus the fitted garble model's probability
@@ -160,10 +163,29 @@ def add_pseudo_ref(items: list[Item], renderings: dict[str, str]) -> None:
             it.scores["pseudo-ref"] = sentence_chrf(it.hyp, mt)
 
 
+def add_roundtrip(items: list[Item], back: Callable[[list[str], str], list[Any]], per_lang: int) -> int:
+    """chrF of each candidate translated back into its source language, against the source.
+
+    Covers every candidate of the first ``per_lang`` sources of each language; returns how many
+    candidates were scored."""
+    done = 0
+    for lang in sorted({it.lang for it in items}):
+        firsts = list(dict.fromkeys(it.src for it in items if it.lang == lang))[:per_lang]
+        keep = set(firsts)
+        sub = [it for it in items if it.lang == lang and it.src in keep]
+        if not sub:
+            continue
+        for it, tr in zip(sub, back([it.hyp for it in sub], lang), strict=True):
+            it.scores["round-trip"] = sentence_chrf(tr.text, it.src)
+        done += len(sub)
+    return done
+
+
 # Evidence where a higher value means a better translation; every other mtqa evidence value
 # (flag counts, length-ratio deviation, ...) is negated before scoring so that, in every row,
 # higher = better and the AUROC treats low values as hallucinated.
-HIGHER_IS_BETTER = {"xsim", "seq-logprob", "pseudo-ref", "xling-cos", "agreement_chrf", "agreement_cos"}
+HIGHER_IS_BETTER = {"xsim", "seq-logprob", "pseudo-ref", "round-trip", "xling-cos", "agreement_chrf",
+                    "agreement_cos"}
 COMBINED = "mtqa combined (1-garble)"
 
 
@@ -277,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="of those, how many the translator renders (first M; slow models)")
     ap.add_argument("--translator", default=None,
                     help="registry name, or 'none' (default: translate.default in the config)")
+    ap.add_argument("--roundtrip-n", type=int, default=15,
+                    help="sources per language whose candidates are back-translated (0 = none; slow)")
     ap.add_argument("--langs", nargs="+", default=list(LANGS), choices=list(LANGS))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="5 sources of Arabic, no model")
@@ -303,6 +327,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         renderings = add_model(items, lambda t, lang: translator.translate(t, lang),
                                min(args.model_n, args.n), data)
         tr_sig = translator.signature()
+        if args.roundtrip_n > 0:
+            n_rt = add_roundtrip(items, lambda t, lang: translator.translate(t, "en", lang),
+                                 min(args.roundtrip_n, args.n))
+            notes.append(f"round-trip: {n_rt} candidates (every candidate of the first "
+                         f"{min(args.roundtrip_n, args.n)} sources per language) translated back by "
+                         f"{name} and scored with chrF against the source.")
         if not any("seq-logprob" in it.scores for it in items):
             notes.append(f"{name} returned no token log-probabilities: no seq-logprob row.")
         notes.append("seq-logprob is measured on the model's own outputs only (no forced decoding "
@@ -319,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys = sorted({k for it in items for k in it.scores})
     rows = [correlations(items, k) for k in keys]
     settings = {"bench": "qe", "test": "flores200-devtest", "langs": "+".join(args.langs), "N": args.n,
-                "M": min(args.model_n, args.n) if name != "none" else 0, "tr": name,
+                "M": min(args.model_n, args.n) if name != "none" else 0,
+                "RT": min(args.roundtrip_n, args.n) if name != "none" else 0, "tr": name,
                 **{f"tr.{k}": v for k, v in tr_sig.items()}, "seed": args.seed,
                 "halluc": f"chrF<{HALLUCINATION_CHRF:g}", "emb": "e5-small"}
     notes.append(f"{len(items)} pairs; truth = sentence chrF against the FLORES reference; "

@@ -17,9 +17,9 @@ Configurations (``--only`` picks groups):
   NLLB-200-distilled-600M (M2M100Config 12+12, d_model 1024, vocab 256k) built from their
   production configs with RANDOM weights and a tokenizer trained on FLORES text, every engine
   forced to exactly L new tokens (``min_new_tokens = max_new_tokens = L``): the plain loop,
-  batched transformers, CTranslate2 (float32 and int8) and mtqa's ``hf:`` translator. Random
-  weights do not change speed (same shapes, same number of operations), but the output is
-  gibberish: these rows measure speed only.
+  batched transformers, CTranslate2 (float32 and int8) and mtqa's ``hf:`` translator (its
+  length cap set to L). Random weights do not change speed (same shapes, same number of
+  operations), but the output is gibberish: these rows measure speed only.
 
     python -m benchmarks.throughput                 # everything (tens of minutes on 2 cores)
     python -m benchmarks.throughput --only marian   # one group

@@ -100,6 +100,23 @@ def test_qe_correlations_detect_a_good_score() -> None:
     assert next(r for r in rows if r["candidate"] == "reference")["chrF"] == pytest.approx(100.0)
 
 
+def test_roundtrip_scores_the_first_sources_in_the_source_language() -> None:
+    from types import SimpleNamespace
+
+    items = [qe.Item("ar", src, "ref", hyp, kind) for src, hyp, kind in
+             [("س1", "good", "reference"), ("س1", "bad", "hallucination"), ("س2", "x", "reference")]]
+    calls: list[tuple[list[str], str]] = []
+
+    def back(texts: list[str], lang: str) -> list[SimpleNamespace]:
+        calls.append((list(texts), lang))
+        return [SimpleNamespace(text="س1" if t == "good" else "خطأ") for t in texts]
+
+    assert qe.add_roundtrip(items, back, 1) == 2
+    assert calls == [(["good", "bad"], "ar")]  # only the first source's candidates, into Arabic
+    assert items[0].scores["round-trip"] == pytest.approx(100.0)
+    assert items[1].scores["round-trip"] < 50 and "round-trip" not in items[2].scores
+
+
 def test_drop_constant_keeps_only_evidence_that_ranks() -> None:
     a = qe.Item("ar", "s", "r", "h1", "reference", scores={"mtqa:lm-bits": 1.0, "mtqa:xling-cos": 0.9})
     b = qe.Item("ar", "s", "r", "h2", "hallucination", scores={"mtqa:lm-bits": 1.0, "mtqa:xling-cos": 0.2})
