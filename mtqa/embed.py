@@ -28,8 +28,6 @@ import numpy as np
 from mtqa.errors import ModelError
 from mtqa.store import BlobStore, active_store, cache_root, digest
 
-__all__ = ["EMBEDDERS", "CachedEmbedder", "E5Small", "Embedder", "MiniLM", "cache_root", "get_embedder"]
-
 
 class Embedder(Protocol):
     name: str
@@ -148,13 +146,14 @@ class CachedEmbedder:
         return digest("emb", self.name, self.revision, self.dim, query, text)
 
     def encode(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
-        keys = [self._key(t, query) for t in texts]
+        key_of = {t: self._key(t, query) for t in texts}
+        keys = [key_of[t] for t in texts]
         size = self.dim * 4
         found = {k: v for k, v in self.store.get_many("emb", keys).items() if len(v) == size}
-        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        todo = [t for t, k in key_of.items() if k not in found]
         if todo:
             vecs = np.asarray(_loaded(self.name).encode(todo, query=query), dtype=np.float32)
-            new = {self._key(t, query): v.tobytes() for t, v in zip(todo, vecs, strict=True)}
+            new = {key_of[t]: v.tobytes() for t, v in zip(todo, vecs, strict=True)}
             self.store.put_many("emb", new.items())
             found.update(new)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -16,6 +16,7 @@ import pytest
 from mtqa.config import Config
 from mtqa.errors import ConfigError, ModelError
 from mtqa.model import Article, Passage, Translation
+from mtqa.store import file_sha256
 from mtqa.translate import describe_translators, get_translator
 from mtqa.translate.cache import TranslationCache, cache_key
 from mtqa.translate.hf import lang_code, model_family
@@ -435,7 +436,7 @@ def test_gguf_conversion_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(transformers, "AutoTokenizer", FakeTokLoader)
     first = gg.converted_dir(fake)
     assert calls == ["tok:m.gguf", "model:m.gguf"]
-    assert first.parent == tmp_path / "cache" / "gguf" and first.name == gg.file_sha256(fake)
+    assert first.parent == tmp_path / "cache" / "gguf" and first.name == file_sha256(fake)
     assert (first / "model.safetensors").is_file() and (first / "config.json").is_file()
     assert not list(first.parent.glob("*.tmp*"))
     assert gg.converted_dir(fake) == first and len(calls) == 2  # cached: no second conversion

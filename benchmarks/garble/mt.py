@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from benchmarks.common import read_lines, shared_dir
-from mtqa.embed import cache_root
+from mtqa.store import cache_root
 
 LANGS = {"ar": "ar", "fa": "fa"}
 

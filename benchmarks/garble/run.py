@@ -32,8 +32,9 @@ from mtqa.checks.base import Context
 from mtqa.checks.features import lexicon
 from mtqa.checks.target import length_ratio
 from mtqa.config import Config, config_dir
-from mtqa.embed import cache_root, get_embedder
+from mtqa.embed import get_embedder
 from mtqa.model import Translation
+from mtqa.store import cache_root
 
 LANGS = ("ar", "fa", "prs")
 TRANSLATED_EVERY = 4  # every 4th sentence also enters the translated model's set

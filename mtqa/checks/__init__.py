@@ -121,7 +121,7 @@ def score(articles: list[Article], cfg: dict[str, Any], translated: bool) -> lis
     if store is None:
         results = evidence_for(contexts, cfg)
     else:  # re-score only passages whose inputs or settings changed since they were stored
-        results, _ = cached_results(contexts, cfg, store, lambda todo: evidence_for(todo, cfg))
+        results = cached_results(contexts, cfg, store, lambda todo: evidence_for(todo, cfg))
 
     new: dict[int, dict[int, Passage]] = {}
     for (ai, pi, ctx), res in zip(jobs, results, strict=True):

@@ -22,9 +22,10 @@ from typing import Any
 
 from mtqa.checks.base import Context
 from mtqa.checks.features import Result
+from mtqa.checks.text import wordfreq_version
 from mtqa.config import config_dir
 from mtqa.model import Flag
-from mtqa.store import BlobStore, digest
+from mtqa.store import BlobStore, digest, file_sha256
 
 KIND = "chk"
 FORMAT = 1
@@ -32,14 +33,10 @@ FORMAT = 1
 
 @lru_cache(maxsize=64)
 def _file_sha(path: str) -> str:
-    h = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        return file_sha256(path)
     except OSError:
         return "missing"
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -52,16 +49,6 @@ def _code_sha() -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _wordfreq_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("wordfreq")
-    except PackageNotFoundError:  # pragma: no cover - a dependency
-        return "none"
-
-
 def fingerprint(cfg: dict[str, Any]) -> str:
     """One digest of every setting, model file and code version that changes check results."""
     from mtqa import __version__
@@ -70,7 +57,7 @@ def fingerprint(cfg: dict[str, Any]) -> str:
     emb = EMBEDDERS.get(str(cfg.get("embedder")))
     files = {name: _file_sha(str(config_dir() / name))
              for name in sorted({cfg["model"], *cfg.get("lm", {}).values()})}
-    return digest(FORMAT, __version__, cfg, files, _wordfreq_version(), _code_sha(),
+    return digest(FORMAT, __version__, cfg, files, wordfreq_version(), _code_sha(),
                   getattr(emb, "revision", None))
 
 
@@ -102,10 +89,9 @@ def decode(raw: bytes) -> Result | None:
 
 
 def cached_results(contexts: Sequence[Context], cfg: dict[str, Any], store: BlobStore,
-                   compute: Callable[[list[Context]], list[Result]]) -> tuple[list[Result], int]:
-    """Results of ``contexts``: stored ones read back, the rest computed by ``compute`` and stored.
-
-    Returns the results in order and how many came from the cache."""
+                   compute: Callable[[list[Context]], list[Result]]) -> list[Result]:
+    """Results of ``contexts`` in order: stored ones read back, the rest computed by ``compute``
+    and stored."""
     fp = fingerprint(cfg)
     shas: dict[int, str] = {}
     keys = []
@@ -126,5 +112,4 @@ def cached_results(contexts: Sequence[Context], cfg: dict[str, Any], store: Blob
         new = {keys[i]: res for i, res in zip(todo, fresh, strict=True)}
         store.put_many(KIND, [(k, encode(r)) for k, r in new.items()])
         found.update(new)
-    hits = len(contexts) - len(todo)
-    return [found[k] for k in keys], hits
+    return [found[k] for k in keys]

@@ -173,6 +173,17 @@ def folded_frequencies(lang: str) -> dict[str, float]:
     return {fold(k): v for k, v in sorted(wordfreq.get_frequency_dict(lang).items(), key=lambda kv: kv[1])}
 
 
+@lru_cache(maxsize=1)
+def wordfreq_version() -> str:
+    """The installed wordfreq version (its lists change with it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wordfreq")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        return "none"
+
+
 class FreqTable:
     """The folded frequency list of one language, derived once into an SQLite file and read by key.
 
@@ -197,12 +208,10 @@ class FreqTable:
             self._mem = folded_frequencies(lang)
 
     def path(self) -> Path:
-        from importlib.metadata import version
-
         from mtqa.store import cache_root, digest
 
         rules = digest(_MARKS.pattern, sorted(_FOLD.items()), unicodedata.unidata_version)[:12]
-        return cache_root() / "wordfreq" / f"{self.lang}-{version('wordfreq')}-{rules}.sqlite"
+        return cache_root() / "wordfreq" / f"{self.lang}-{wordfreq_version()}-{rules}.sqlite"
 
     def _derive(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

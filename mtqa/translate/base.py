@@ -96,7 +96,7 @@ class Translator(ABC):
         value = str(self.cfg["cache_path"])
         if value:
             return self.config.resolve_path(value)
-        from mtqa.embed import cache_root
+        from mtqa.store import cache_root
 
         return cache_root() / "translations.sqlite"
 

@@ -12,7 +12,6 @@ name and renamed into place, so a killed conversion never leaves a half-written 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -22,22 +21,15 @@ from typing import Any
 from mtqa.config import Config
 from mtqa.errors import ConfigError, ModelError
 from mtqa.model import Translation
+from mtqa.store import file_sha256
 from mtqa.translate.causal import CausalTranslator, chat_parts_from_template
 
 MARKER = ".complete"
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def converted_dir(gguf: str | Path, sha256: str | None = None) -> Path:
     """A transformers directory (safetensors) for ``gguf``, converting on first use."""
-    from mtqa.embed import cache_root
+    from mtqa.store import cache_root
 
     path = Path(gguf).expanduser()
     if not path.is_file():
