@@ -23,6 +23,9 @@ Evidence sources:
   (``mtqa:-<key>`` when negated so that higher = better, e.g. flag counts);
   ``mtqa combined (1-garble)``: one minus the fitted garble model's probability
   (``mtqa.checks.combined(..., "translated")``).
+- combinations (``xsim+round-trip``, ``xsim+seq-logprob``, ...): the mean z-score of their members
+  where all are present, with nothing fitted to the truth; a second table compares every source
+  alone and combined on the same candidates (those that have a round-trip score).
 
     python -m benchmarks.qe                          # 60 sources/language, model on first 20
     python -m benchmarks.qe --translator none        # no model: corruptions and references only
@@ -189,6 +192,44 @@ HIGHER_IS_BETTER = {"xsim", "seq-logprob", "pseudo-ref", "round-trip", "xling-co
 COMBINED = "mtqa combined (1-garble)"
 
 
+# Unsupervised combinations of the evidence sources the issue compares (no weights are fitted to
+# the truth): each member is z-normalised over the candidates that have every member, and the
+# combination is their mean. A combination exists only where all its members do.
+COMBINATIONS: dict[str, tuple[str, ...]] = {
+    "xsim+round-trip": ("xsim", "round-trip"),
+    "xsim+seq-logprob": ("xsim", "seq-logprob"),
+    "xsim+round-trip+seq-logprob": ("xsim", "round-trip", "seq-logprob"),
+    f"{COMBINED}+round-trip": (COMBINED, "round-trip"),
+}
+
+
+def add_combinations(items: list[Item], combos: dict[str, tuple[str, ...]] = COMBINATIONS) -> list[str]:
+    """Add each combination's mean z-score where every member is present; return those added."""
+    import statistics
+
+    added = []
+    for name, members in combos.items():
+        sub = [it for it in items if all(m in it.scores for m in members)]
+        if len(sub) < 3:
+            continue
+        stats = {}
+        for m in members:
+            vals = [it.scores[m] for it in sub]
+            stats[m] = (statistics.fmean(vals), statistics.pstdev(vals) or 1.0)
+        for it in sub:
+            it.scores[name] = sum((it.scores[m] - mu) / sd for m, (mu, sd) in stats.items()) / len(members)
+        added.append(name)
+    return added
+
+
+def subset_rows(items: Sequence[Item], where: str, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Correlation rows for ``keys`` restricted to the candidates that have evidence ``where``.
+
+    Each source alone and the combinations on the same candidates: the fair comparison."""
+    sub = [it for it in items if where in it.scores]
+    return [correlations(sub, k) for k in keys if any(k in it.scores for it in sub)]
+
+
 def add_mtqa_checks(items: list[Item], system: str) -> str | None:
     """mtqa's own evidence (``checks.score_pairs``) and combined score (``checks.combined``).
 
@@ -346,8 +387,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         why = f"mtqa.checks failed: {type(exc).__name__}: {exc}"
     if why:
         notes.append(why)
+    combos = add_combinations(items)
     keys = sorted({k for it in items for k in it.scores})
     rows = [correlations(items, k) for k in keys]
+    tables = [("evidence vs sentence chrF", rows)]
+    same: list[dict[str, Any]] = []
+    if any("round-trip" in it.scores for it in items):
+        alone = ["xsim", "round-trip", "seq-logprob", COMBINED]
+        same = subset_rows(items, "round-trip", alone + combos)
+        tables.append(("on the round-trip subset: each source alone and combined", same))
+    if combos:
+        notes.append("combinations (" + ", ".join(combos) + "): the mean of the members' z-scores "
+                     "over the candidates that have every member; nothing is fitted to the truth.")
     settings = {"bench": "qe", "test": "flores200-devtest", "langs": "+".join(args.langs), "N": args.n,
                 "M": min(args.model_n, args.n) if name != "none" else 0,
                 "RT": min(args.roundtrip_n, args.n) if name != "none" else 0, "tr": name,
@@ -356,11 +407,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes.append(f"{len(items)} pairs; truth = sentence chrF against the FLORES reference; "
                  f"wall time {time.perf_counter() - t0:.0f} s.")
     print("\n".join(notes))
-    save("qe", {"rows": rows, "by_kind": by_kind(items, keys),
+    tables.append(("means by candidate type", by_kind(items, keys)))
+    save("qe", {"rows": rows, "same_subset": same, "by_kind": by_kind(items, keys),
                 "items": [{"lang": it.lang, "kind": it.kind, "chrf": round(it.chrf, 2),
                            "scores": {k: round(v, 4) for k, v in it.scores.items()}} for it in items]},
-         settings, tables=[("evidence vs sentence chrF", rows),
-                           ("means by candidate type", by_kind(items, keys))],
+         settings, tables=tables,
          notes="\n".join(f"- {n}" for n in notes), quick=args.quick)
     return 0
 

@@ -49,6 +49,16 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def source_sha(files: Iterable[str | Path]) -> str:
+    """sha256 over source files, sorted by path: part of a cache fingerprint, so that editing
+    the code that derives a cached result never serves a stale one."""
+    h = hashlib.sha256()
+    for f in sorted(Path(f) for f in files):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 class SqliteStore:
     """One SQLite file, created with ``schema``; one connection per thread."""
 

@@ -117,6 +117,24 @@ def test_roundtrip_scores_the_first_sources_in_the_source_language() -> None:
     assert items[1].scores["round-trip"] < 50 and "round-trip" not in items[2].scores
 
 
+def test_combinations_average_z_scores_only_where_every_member_exists() -> None:
+    items = [qe.Item("ar", f"s{i}", "r", f"h{i}", "reference", chrf=c,
+                     scores={"xsim": x, **({"round-trip": r} if r is not None else {})})
+             for i, (c, x, r) in enumerate([(90, 0.9, 80.0), (60, 0.5, 20.0), (10, 0.1, 50.0),
+                                            (95, 0.7, None)])]
+    added = qe.add_combinations(items, {"xsim+round-trip": ("xsim", "round-trip"),
+                                        "xsim+nothing": ("xsim", "absent")})
+    assert added == ["xsim+round-trip"]
+    assert "xsim+round-trip" not in items[3].scores  # no round-trip there: no combination
+    # z of xsim over the three: (+1.225, 0, -1.225); of round-trip: (+1.225, -1.225, 0)
+    assert items[0].scores["xsim+round-trip"] == pytest.approx(1.2247, abs=1e-3)
+    assert items[1].scores["xsim+round-trip"] == pytest.approx(-0.6124, abs=1e-3)
+    rows = qe.subset_rows(items, "round-trip", ["xsim", "round-trip", "xsim+round-trip", "seq-logprob"])
+    assert [r["evidence"] for r in rows] == ["xsim", "round-trip", "xsim+round-trip"]
+    assert all(r["n"] == 3 for r in rows)
+    assert rows[0]["kendall_tau"] == pytest.approx(1.0)  # xsim orders the three as chrF does
+
+
 def test_drop_constant_keeps_only_evidence_that_ranks() -> None:
     a = qe.Item("ar", "s", "r", "h1", "reference", scores={"mtqa:lm-bits": 1.0, "mtqa:xling-cos": 0.9})
     b = qe.Item("ar", "s", "r", "h2", "hallucination", scores={"mtqa:lm-bits": 1.0, "mtqa:xling-cos": 0.2})

@@ -21,6 +21,7 @@ from mtqa.checks import source as check_source
 from mtqa.checks import text as check_text
 from mtqa.checks.features import Result
 from mtqa.config import Config
+from mtqa.crosscheck import grouping
 from mtqa.errors import ModelError
 from mtqa.model import Flag
 from mtqa.report import render
@@ -154,7 +155,7 @@ def test_rerun_is_identical_and_computes_nothing(tmp_path: Path, inputs: list[st
     config = _cfg(tmp_path)
     first = _report(inputs, config, translate=False)
     s = store.blob_store(tmp_path / "results.sqlite")
-    assert s.count("chk") > 0 and s.count("emb") > 0
+    assert s.count("chk") > 0 and s.count("emb") > 0 and s.count(grouping.ALIGN_KIND) > 0
 
     def forbidden(*_a: object, **_k: object) -> None:
         raise AssertionError("a cached re-run must not compute or load this")
@@ -163,7 +164,37 @@ def test_rerun_is_identical_and_computes_nothing(tmp_path: Path, inputs: list[st
     monkeypatch.setattr(embed, "_loaded", forbidden)  # no embedding model
     monkeypatch.setattr(check_text, "_freq_table", forbidden)  # no word list
     monkeypatch.setattr(check_source, "get_lm", forbidden)  # no character LM
+    monkeypatch.setattr(grouping, "_align", forbidden)  # no passage alignment (nor scipy import)
     assert _report(inputs, config, translate=False) == first
+
+
+def test_alignment_is_recomputed_when_a_setting_or_passage_changes(
+        tmp_path: Path, examples_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for f in ("ar_wire.txt", "ar_portal.txt"):
+        (src / f).write_text((examples_dir / "articles" / f).read_text(encoding="utf-8"), encoding="utf-8")
+    calls: list[int] = []
+    real = grouping._align
+
+    def counting(passages, anchors, cfg):  # type: ignore[no-untyped-def]
+        calls.append(len(passages))
+        return real(passages, anchors, cfg)
+
+    monkeypatch.setattr(grouping, "_align", counting)
+    config = _cfg(tmp_path)
+    first = json.loads(_report([str(src)], config, translate=False))
+    assert len(calls) == 1 and first["crosscheck"]["stories"][0]["alignments"]  # one two-article story
+    _report([str(src)], config, translate=False)
+    assert len(calls) == 1  # served from the cache
+    looser = Config.load(overrides={"cache": {"results_path": str(tmp_path / "results.sqlite")},
+                                    "crosscheck": {"align_threshold": 0.1}})
+    _report([str(src)], looser, translate=False)
+    assert len(calls) == 2  # a changed setting misses
+    text = (src / "ar_portal.txt").read_text(encoding="utf-8")
+    (src / "ar_portal.txt").write_text(text.replace("ثلاثة أيام", "أربعة أيام", 1), encoding="utf-8")
+    _report([str(src)], config, translate=False)
+    assert len(calls) == 3  # so does an edited passage
 
 
 def test_results_are_the_same_with_the_cache_off(tmp_path: Path, inputs: list[str]) -> None:

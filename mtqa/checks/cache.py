@@ -25,7 +25,7 @@ from mtqa.checks.features import Result
 from mtqa.checks.text import wordfreq_version
 from mtqa.config import config_dir
 from mtqa.model import Flag
-from mtqa.store import BlobStore, digest, file_sha256
+from mtqa.store import BlobStore, digest, file_sha256, source_sha
 
 KIND = "chk"
 FORMAT = 1
@@ -41,12 +41,8 @@ def _file_sha(path: str) -> str:
 
 @lru_cache(maxsize=1)
 def _code_sha() -> str:
-    """sha256 over the source files of the ``mtqa.checks`` package (sorted by name)."""
-    h = hashlib.sha256()
-    for f in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    """sha256 over the source files of the ``mtqa.checks`` package."""
+    return source_sha(Path(__file__).parent.glob("*.py"))
 
 
 def fingerprint(cfg: dict[str, Any]) -> str:

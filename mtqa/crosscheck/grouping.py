@@ -10,20 +10,26 @@ so no all-pairs comparison is needed at scale; embedding (linear in the articles
 Alignment: inside a story only, passages of different articles are compared on their anchors
 (fact keys, numbers and entity names they mention: Jaccard) and character 3-gram cosine of their
 normalised text (script-shared words: "العراق"/"عراق"), averaged; each passage keeps its
-``align_neighbours`` best partners scoring at least ``align_threshold``.
+``align_neighbours`` best partners scoring at least ``align_threshold``. Inside a results-cache
+scope (``mtqa.store.using``) a story's alignment is stored under a digest of its passages, their
+anchors, the settings and this code, so a re-run of an unchanged story recomputes nothing.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from mtqa import __version__
 from mtqa.crosscheck.mention import Mention
 from mtqa.crosscheck.text import View
-from mtqa.model import Article
+from mtqa.model import Article, Passage
+from mtqa.store import active_store, digest, source_sha
 
 
 def lead(article: Article, chars: int) -> str:
@@ -131,6 +137,38 @@ def align(articles: Sequence[Article], mentions: Sequence[Mention],
     for m in mentions:
         if m.side == "source":
             anchors[m.passage].add(f"{m.key}={m.value}" if m.type != "name" else m.key)
+    store = active_store()
+    if store is None:
+        return _align(passages, anchors, cfg)
+    key = digest(ALIGN_FORMAT, __version__, _align_code_sha(), dict(cfg),
+                 [[p.id, p.article_id, p.text] for p in passages],
+                 sorted([k, sorted(v)] for k, v in anchors.items()))
+    raw = store.get_many(ALIGN_KIND, [key]).get(key)
+    if raw is not None:
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            pass  # a broken entry is recomputed
+    out = _align(passages, anchors, cfg)
+    store.put_many(ALIGN_KIND, [(key, json.dumps(out, ensure_ascii=False).encode("utf-8"))])
+    return out
+
+
+ALIGN_KIND = "aln"  # results-cache entries: one story's alignment, JSON
+ALIGN_FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _align_code_sha() -> str:
+    """The code an alignment depends on: this module, the normalised views and ``mtqa.lang``."""
+    from mtqa import lang
+    from mtqa.crosscheck import text
+
+    return source_sha([__file__, text.__file__, lang.__file__])
+
+
+def _align(passages: Sequence[Passage], anchors: Mapping[str, set[str]],
+           cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     x = char_ngram_matrix([View.of(p.text).norm for p in passages], 3)
     k = int(cfg.get("align_neighbours", 3))
     thr = float(cfg.get("align_threshold", 0.35))

@@ -85,13 +85,22 @@ class Lexicon:
                     base = strip_article(n)
                     if prefixes and base != n and len(base) > 2:
                         self.lookup.setdefault(base, key)
-        alts = sorted(self.lookup, key=len, reverse=True)
-        if not alts:
-            self.regex = re.compile(r"(?!x)x")
-            return
-        body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
-        pre = PREFIX if prefixes else ""
-        self.regex = re.compile(rf"(?<!{_LETTER}){pre}({body})(?!{_LETTER})")
+        self._prefixes = prefixes
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The alternation of every phrase, longest first, compiled on first use: building every
+        lexicon compiles a few hundred patterns, and a run pays only for those it consults."""
+        if self._regex is None:
+            alts = sorted(self.lookup, key=len, reverse=True)
+            if not alts:
+                self._regex = re.compile(r"(?!x)x")
+            else:
+                body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+                pre = PREFIX if self._prefixes else ""
+                self._regex = re.compile(rf"(?<!{_LETTER}){pre}({body})(?!{_LETTER})")
+        return self._regex
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterable[tuple[str, int, int]]:
         """(key, start, end) of each match in ``text[pos:endpos]``; start/end cover the prefix too."""
