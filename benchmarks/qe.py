@@ -391,11 +391,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys = sorted({k for it in items for k in it.scores})
     rows = [correlations(items, k) for k in keys]
     tables = [("evidence vs sentence chrF", rows)]
-    same: list[dict[str, Any]] = []
-    if any("round-trip" in it.scores for it in items):
-        alone = ["xsim", "round-trip", "seq-logprob", COMBINED]
-        same = subset_rows(items, "round-trip", alone + combos)
-        tables.append(("on the round-trip subset: each source alone and combined", same))
+    # The fair comparisons: every source alone and combined on the same candidates.
+    same: dict[str, list[dict[str, Any]]] = {}
+    alone = ["xsim", "round-trip", "seq-logprob", COMBINED]
+    for where, title in (("round-trip", "on the round-trip subset"),
+                         ("seq-logprob", "on the model's own outputs (where Seq-Logprob exists)")):
+        if any(where in it.scores for it in items):
+            same[where] = subset_rows(items, where, alone + combos)
+            tables.append((f"{title}: each source alone and combined", same[where]))
     if combos:
         notes.append("combinations (" + ", ".join(combos) + "): the mean of the members' z-scores "
                      "over the candidates that have every member; nothing is fitted to the truth.")
