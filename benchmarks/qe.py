@@ -24,8 +24,9 @@ Evidence sources:
   ``mtqa combined (1-garble)``: one minus the fitted garble model's probability
   (``mtqa.checks.combined(..., "translated")``).
 - combinations (``xsim+round-trip``, ``xsim+seq-logprob``, ...): the mean z-score of their members
-  where all are present, with nothing fitted to the truth; a second table compares every source
-  alone and combined on the same candidates (those that have a round-trip score).
+  where all are present, with nothing fitted to the truth; two more tables compare every source
+  alone and combined on the same candidates (those with a round-trip score, and the model's own
+  outputs, the only ones with Seq-Logprob).
 
     python -m benchmarks.qe                          # 60 sources/language, model on first 20
     python -m benchmarks.qe --translator none        # no model: corruptions and references only
@@ -173,8 +174,7 @@ def add_roundtrip(items: list[Item], back: Callable[[list[str], str], list[Any]]
     candidates were scored."""
     done = 0
     for lang in sorted({it.lang for it in items}):
-        firsts = list(dict.fromkeys(it.src for it in items if it.lang == lang))[:per_lang]
-        keep = set(firsts)
+        keep = set(list(dict.fromkeys(it.src for it in items if it.lang == lang))[:per_lang])
         sub = [it for it in items if it.lang == lang and it.src in keep]
         if not sub:
             continue
@@ -358,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = Config.load()
     name = args.translator or config.get("translate.default")
+    rt_n = min(args.roundtrip_n, args.n)
     notes = []
     renderings: dict[str, str] = {}
     tr_sig: dict[str, object] = {}
@@ -368,12 +369,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         renderings = add_model(items, lambda t, lang: translator.translate(t, lang),
                                min(args.model_n, args.n), data)
         tr_sig = translator.signature()
-        if args.roundtrip_n > 0:
-            n_rt = add_roundtrip(items, lambda t, lang: translator.translate(t, "en", lang),
-                                 min(args.roundtrip_n, args.n))
-            notes.append(f"round-trip: {n_rt} candidates (every candidate of the first "
-                         f"{min(args.roundtrip_n, args.n)} sources per language) translated back by "
-                         f"{name} and scored with chrF against the source.")
+        if rt_n > 0:
+            n_rt = add_roundtrip(items, lambda t, lang: translator.translate(t, "en", lang), rt_n)
+            notes.append(f"round-trip: {n_rt} candidates (every candidate of the first {rt_n} "
+                         f"sources per language) translated back by {name} and scored with chrF "
+                         "against the source.")
         if not any("seq-logprob" in it.scores for it in items):
             notes.append(f"{name} returned no token log-probabilities: no seq-logprob row.")
         notes.append("seq-logprob is measured on the model's own outputs only (no forced decoding "
@@ -404,14 +404,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "over the candidates that have every member; nothing is fitted to the truth.")
     settings = {"bench": "qe", "test": "flores200-devtest", "langs": "+".join(args.langs), "N": args.n,
                 "M": min(args.model_n, args.n) if name != "none" else 0,
-                "RT": min(args.roundtrip_n, args.n) if name != "none" else 0, "tr": name,
+                "RT": rt_n if name != "none" else 0, "tr": name,
                 **{f"tr.{k}": v for k, v in tr_sig.items()}, "seed": args.seed,
                 "halluc": f"chrF<{HALLUCINATION_CHRF:g}", "emb": "e5-small"}
     notes.append(f"{len(items)} pairs; truth = sentence chrF against the FLORES reference; "
                  f"wall time {time.perf_counter() - t0:.0f} s.")
     print("\n".join(notes))
-    tables.append(("means by candidate type", by_kind(items, keys)))
-    save("qe", {"rows": rows, "same_subset": same, "by_kind": by_kind(items, keys),
+    kinds = by_kind(items, keys)
+    tables.append(("means by candidate type", kinds))
+    save("qe", {"rows": rows, "same_subset": same, "by_kind": kinds,
                 "items": [{"lang": it.lang, "kind": it.kind, "chrf": round(it.chrf, 2),
                            "scores": {k: round(v, 4) for k, v in it.scores.items()}} for it in items]},
          settings, tables=tables,

@@ -127,6 +127,10 @@ def group(articles: Sequence[Article], cfg: Mapping[str, Any]) -> list[list[int]
     return components(len(articles), edges)
 
 
+ALIGN_KIND = "aln"  # results-cache entries: one story's alignment, JSON
+ALIGN_FORMAT = 1
+
+
 def align(articles: Sequence[Article], mentions: Sequence[Mention],
           cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Aligned passage pairs of different articles of one story (see the module docstring)."""
@@ -152,10 +156,6 @@ def align(articles: Sequence[Article], mentions: Sequence[Mention],
     out = _align(passages, anchors, cfg)
     store.put_many(ALIGN_KIND, [(key, json.dumps(out, ensure_ascii=False).encode("utf-8"))])
     return out
-
-
-ALIGN_KIND = "aln"  # results-cache entries: one story's alignment, JSON
-ALIGN_FORMAT = 1
 
 
 @lru_cache(maxsize=1)
