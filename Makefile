@@ -5,10 +5,18 @@ BIN = $(VENV)/bin
 
 .PHONY: setup example test lint bench
 
+# llama.cpp is compiled for a portable x86-64 target (AVX2/FMA/F16C), not -march=native: a native
+# build on a CPU with AMX (Sapphire Rapids and later) crashes in llama_decode when the host does not
+# grant AMX tile state (seen on the shared 2-core machines). --no-cache-dir so that pip never reuses
+# a wheel built with other flags. The pin is read from pyproject.toml's `llama` extra.
+LLAMA_PIN := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -n 1)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 setup:  ## create .venv and install mtqa with its dependencies (CPU torch pinned)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --no-cache-dir '$(LLAMA_PIN)'
 	$(BIN)/pip install -e '.[dev,llama]'
 
 example:  ## run the main job on the bundled example articles (HTML report in examples/report.html)
