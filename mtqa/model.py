@@ -10,6 +10,8 @@ Stages never mutate these objects: they return new ones with ``dataclasses.repla
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,6 +77,40 @@ class Translation:
         }
 
 
+def system_names(translations: Sequence[Translation]) -> list[str]:
+    """System names, numbered when one system gave several samples ("gemma3-270m#2")."""
+    seen: Counter[str] = Counter()
+    out = []
+    for t in translations:
+        seen[t.system] += 1
+        out.append(t.system if seen[t.system] == 1 else f"{t.system}#{seen[t.system]}")
+    return out
+
+
+@dataclass(frozen=True)
+class RenderingPair:
+    """Two renderings of one passage compared: ``hyp`` scored against ``ref``."""
+
+    hyp: str  # system name, numbered when one system gave several samples ("gemma3-270m#2")
+    ref: str
+    chrf: float  # sentence chrF, 0-100
+    cos: float  # cosine of their English embeddings
+
+    def message(self) -> str:
+        return (f"The {self.hyp} and {self.ref} translations of this passage disagree "
+                f"(chrF {self.chrf:.1f}, cosine {self.cos:.2f}): check the meaning by hand")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far a passage's renderings agree (``mtqa.checks.agreement``)."""
+
+    chrf: float  # the pairs' chrF, reduced (min or mean)
+    cos: float  # the pairs' cosine, reduced likewise
+    pairs: tuple[RenderingPair, ...]
+    disagreeing: RenderingPair | None = None  # the worst pair below a threshold, if any
+
+
 @dataclass(frozen=True)
 class Passage:
     """A sentence-sized unit of an article, labelled by the cleaner and scored by the checks."""
@@ -90,6 +126,7 @@ class Passage:
     reason: str = ""  # why the cleaner gave this kind ("" for plain content)
     translations: tuple[Translation, ...] = ()
     evidence: dict[str, float] = field(default_factory=dict)  # per-source scores, see mtqa.checks
+    agreement: Agreement | None = None  # between several renderings, see mtqa.checks.agreement
     garble: float | None = None  # calibrated probability that the passage is garbled
     flagged: bool = False
     flags: tuple[Flag, ...] = ()

@@ -91,8 +91,7 @@ def _run(inputs: Sequence[str], config: Config, options: RunOptions) -> Report:
     if not names:
         sig["tr"] = "none"
 
-    prepared = crosscheck.agreement(prepared, config.section("crosscheck"))
-    prepared = checks.score(prepared, config.section("checks"), translated=bool(names))
+    prepared = checks.score(prepared, config.section("checks"), config.get("crosscheck.lexicon"))
     sig.update(checks.signature(config.section("checks"), translated=bool(names)))
     story = crosscheck.stories(prepared, config.section("crosscheck"))
     sig.update(crosscheck.signature(config.section("crosscheck")))

@@ -115,7 +115,7 @@ def test_score_leaves_non_content_alone_and_keeps_existing_flags(cfg: dict) -> N
     last = art.passages[3]
     art = replace(art, passages=(*art.passages[:3],
                                  replace(last, flags=(xflag,), evidence={"agreement_chrf": 80.0})))
-    (out,) = checks.score([art], cfg, translated=False)
+    (out,) = checks.score([art], cfg)
     boiler, first, fragment, fluent = out.passages
     assert boiler == art.passages[0]  # untouched: no evidence, no garble
     assert boiler.garble is None and boiler.evidence == {}
@@ -133,7 +133,7 @@ def test_score_uses_a_supplied_translation_in_no_translate_mode(cfg: dict) -> No
     art = _article(CLEAN_AR)
     en = "The United States and Iraq held a first round of formal talks on ending the coalition mission."
     p = replace(art.passages[0], translations=(Translation("supplied", en),))
-    (out,) = checks.score([replace(art, passages=(p,))], cfg, translated=False)
+    (out,) = checks.score([replace(art, passages=(p,))], cfg)
     ev = out.passages[0].evidence
     assert "xling-cos" in ev and "seq-logprob" not in ev
     assert not out.passages[0].flagged
@@ -172,7 +172,7 @@ def _seed_articles(seeds_dir: Path) -> list[Article]:
             base = _article(text, lang=lang)
             prepared = replace(base, id=path.stem, source=str(path))
         out.append(prepared)
-    return checks.score(out, config.section("checks"), translated=False)
+    return checks.score(out, config.section("checks"))
 
 
 def _covering(art: Article, anchor: str) -> list[Passage]:
@@ -200,7 +200,7 @@ def test_score_edge_cases_empty_translation_and_lone_punctuation(cfg: dict) -> N
     art = _article(text)
     passages = list(art.passages)
     passages[-1] = replace(passages[-1], translations=(Translation("supplied", ""),))
-    (out,) = checks.score([replace(art, passages=tuple(passages))], cfg, translated=False)
+    (out,) = checks.score([replace(art, passages=tuple(passages))], cfg)
     lone = next(p for p in out.passages if p.text == ".")
     assert lone.flagged and any(f.code == "GARB003" for f in lone.flags)
     empty = out.passages[-1]
@@ -210,10 +210,9 @@ def test_score_edge_cases_empty_translation_and_lone_punctuation(cfg: dict) -> N
 
 def test_thresholds_come_from_the_config(cfg: dict) -> None:
     art = _article(CLEAN_AR)
-    (strict,) = checks.score([art], {**cfg, "threshold_source": 0.0}, translated=False)
-    (default,) = checks.score([art], cfg, translated=False)
+    (strict,) = checks.score([art], {**cfg, "threshold_source": 0.0})
+    (default,) = checks.score([art], cfg)
     assert strict.passages[0].flagged and not default.passages[0].flagged
     assert strict.passages[0].garble == default.passages[0].garble
-    (noisy,) = checks.score([art], {**cfg, "flags_on_unflagged": True, "threshold_source": 0.99},
-                            translated=False)
+    (noisy,) = checks.score([art], {**cfg, "flags_on_unflagged": True, "threshold_source": 0.99})
     assert not noisy.passages[0].flagged

@@ -1,8 +1,7 @@
-"""Story grouping, passage alignment, agreement between renderings, and the seed articles."""
+"""Story grouping, passage alignment and facts, and the seed articles."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from mtqa import crosscheck, ingest, pipeline
 from mtqa.config import Config
 from mtqa.crosscheck import grouping
-from mtqa.model import Article, Translation
+from mtqa.model import Article
 
 STORIES = {
     "a-ar": ("ar", "عقدت الولايات المتحدة والعراق يوم السبت أول جولة من المحادثات الرسمية لإنهاء مهمة "
@@ -66,35 +65,6 @@ def test_two_mixed_stories_in_arabic_and_persian(config: Config) -> None:
 
 def test_stories_of_nothing_is_none(config: Config) -> None:
     assert crosscheck.stories([], config.section("crosscheck")) is None
-
-
-def _with_translations(config: Config, renderings: list[tuple[str, str]]) -> Article:
-    text = "وللولايات المتحدة 2500 جندي في العراق يقدمون المشورة للقوات المحلية."
-    art = pipeline.prepare(Article(id="t", source="t.txt", text=text, lang="ar"), config)
-    p = art.passages[0]
-    trs = tuple(Translation(system=s, text=t) for s, t in renderings)
-    return replace(art, passages=(replace(p, translations=trs),))
-
-
-def test_agreement_agreeing_and_disagreeing_renderings(config: Config) -> None:
-    cfg = config.section("crosscheck")
-    good = "The United States has 2,500 troops in Iraq advising local forces."
-    close = "The US has 2,500 soldiers in Iraq who advise the local forces."
-    garbled = "Weather of football tomorrow in the kitchen was blue, said the bank."
-    agree = crosscheck.agreement([_with_translations(config, [("supplied", good), ("m", close)])], cfg)
-    p = agree[0].passages[0]
-    assert p.evidence["agreement_cos"] > 0.7 and p.evidence["agreement_chrf"] > 30
-    assert not [f for f in p.flags if f.code == "XCHK001"]
-    bad = crosscheck.agreement([_with_translations(config, [("supplied", garbled), ("m", good)])], cfg)
-    q = bad[0].passages[0]
-    flag = next(f for f in q.flags if f.code == "XCHK001")
-    assert "supplied" in flag.message and "m" in flag.message
-    assert (flag.start, flag.end) == (q.start, q.end)
-    codes = {f.code for f in q.flags}
-    assert "XCHK002" in codes  # 2500 missing from the supplied (garbled) rendering
-    section = crosscheck.stories(bad, cfg)
-    assert section is not None and section["translations"]["compared"] == 1
-    assert section["translations"]["disagreements"][0]["systems"] == ["supplied", "m"]
 
 
 def test_signature_has_short_keys(config: Config) -> None:

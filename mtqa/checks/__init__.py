@@ -28,23 +28,28 @@ text, ``TRAN001``–``TRAN006`` on the translation. Settings: ``configs/defaults
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from mtqa.checks import preservation
+from mtqa.checks.agreement import agreements
+from mtqa.checks.agreement import flag as agreement_flag
 from mtqa.checks.base import REGISTRY, SUPPORTED_LANGS, Check, Context, all_checks
 from mtqa.checks.cache import cached_results
 from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, attach_cosines, enabled_checks, evidence, lexicon, pick_translation
 from mtqa.checks.text import Lexicon
 from mtqa.config import config_dir
-from mtqa.model import Article, Passage, Translation
+from mtqa.crosscheck import lexicon as crosscheck_lexicon
+from mtqa.model import Agreement, Article, Flag, Passage, Translation
 from mtqa.store import active_store
 
 __all__ = ["REGISTRY", "Check", "Context", "all_checks", "combined", "evidence_for", "model",
            "score", "score_pairs", "signature"]
 
 VERSION = "1"
+DEFAULT_LEXICON = "crosscheck_lexicon.toml"
 
 
 def _default_cfg() -> dict[str, Any]:
@@ -109,10 +114,39 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
     return out
 
 
-def score(articles: list[Article], cfg: dict[str, Any], translated: bool) -> list[Article]:
-    """Evidence, garble probability, flagged and reasons for every content passage."""
+def _renderings(articles: list[Article], cfg: Mapping[str, Any],
+                lexicon_path: str) -> dict[tuple[int, int], tuple[Agreement | None, list[Flag]]]:
+    """Agreement (XCHK001) and preservation (XCHK002-004) of every content passage's renderings."""
+    acfg = cfg["agreement"]
+    where = [(ai, pi) for ai, a in enumerate(articles) for pi, p in enumerate(a.passages)
+             if p.kind == "content" and p.translations]
+    found = agreements([articles[ai].passages[pi] for ai, pi in where], acfg)
+    systems = set(acfg["preservation_systems"])
+    lex = {"lexicon": lexicon_path}
+    out: dict[tuple[int, int], tuple[Agreement | None, list[Flag]]] = {}
+    for (ai, pi), agr in zip(where, found, strict=True):
+        p = articles[ai].passages[pi]
+        extra: list[Flag] = []
+        if agr is not None and (f := agreement_flag(p, agr, acfg)) is not None:
+            extra.append(f)
+        if systems:
+            extra += preservation.flags(articles[ai].text, p, systems, crosscheck_lexicon.get(lex, "src"),
+                                        crosscheck_lexicon.get(lex, "en"))
+        if agr is not None or extra:
+            out[(ai, pi)] = (agr, extra)
+    return out
+
+
+def score(articles: list[Article], cfg: Mapping[str, Any],
+          lexicon_path: str = DEFAULT_LEXICON) -> list[Article]:
+    """Evidence, agreement, garble probability, flagged and reasons for every content passage.
+
+    ``lexicon_path`` names the shared word lists (``[crosscheck] lexicon``) that number and name
+    preservation reads.
+    """
     gm = model(cfg)
     thresholds = _thresholds(cfg)
+    renderings = _renderings(articles, cfg, lexicon_path)
     jobs: list[tuple[int, int, Context]] = []
     for ai, article in enumerate(articles):
         jobs.extend((ai, pi, ctx) for pi, ctx in _contexts(article, cfg))
@@ -124,8 +158,14 @@ def score(articles: list[Article], cfg: dict[str, Any], translated: bool) -> lis
         results = cached_results(contexts, cfg, store, lambda todo: evidence_for(todo, cfg))
 
     new: dict[int, dict[int, Passage]] = {}
-    for (ai, pi, ctx), res in zip(jobs, results, strict=True):
+    for (ai, pi), (agr, extra) in renderings.items():
         p = articles[ai].passages[pi]
+        ev = dict(p.evidence)
+        if agr is not None:
+            ev.update(agreement_chrf=agr.chrf, agreement_cos=agr.cos)
+        new.setdefault(ai, {})[pi] = replace(p, evidence=ev, agreement=agr, flags=(*p.flags, *extra))
+    for (ai, pi, ctx), res in zip(jobs, results, strict=True):
+        p = new.get(ai, {}).get(pi, articles[ai].passages[pi])
         ev = dict(p.evidence)
         ev.update(res.evidence)
         mode = "translated" if ctx.translation is not None else "source"
@@ -147,9 +187,10 @@ def score(articles: list[Article], cfg: dict[str, Any], translated: bool) -> lis
     return out
 
 
-def signature(cfg: dict[str, Any], translated: bool) -> dict[str, object]:
-    """Settings that change the checks' results: version, model file hash, thresholds, embedder."""
+def signature(cfg: Mapping[str, Any], translated: bool) -> dict[str, object]:
+    """Settings that change the checks' results: version, model file hash, thresholds, embedders."""
     gm = model(cfg)
+    acfg = cfg["agreement"]
     sig: dict[str, object] = {
         "chk": VERSION,
         "gm": gm.sha256[:10],
@@ -158,6 +199,7 @@ def signature(cfg: dict[str, Any], translated: bool) -> dict[str, object]:
     }
     if translated:
         sig["qe"] = cfg["embedder"]
+    sig["xagree"] = f"{acfg['embedder']}/chrf{acfg['chrf_min']}/cos{acfg['cos_min']}/{acfg['reduce']}"
     return sig
 
 

@@ -12,7 +12,8 @@ Evidence names (all floats; missing when they do not apply):
   wordfreq (after clitics) or rarer than ``params.rare_zipf``;
 - with a translation: ``xling-cos`` (e5-small cosine of source and translation), ``length-ratio``
   (|log length ratio − its median on clean pairs|), ``seq-logprob`` (mtqa's own rendering only);
-- from the cross-checker when it ran: ``agreement_chrf``, ``agreement_cos``.
+- with several renderings (``mtqa.checks.agreement``, outside the fitted model): ``agreement_chrf``,
+  ``agreement_cos``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from mtqa.checks.source import boundary_stats, lm_stats, word_stats
 from mtqa.checks.target import length_ratio
 from mtqa.checks.text import Lexicon
 from mtqa.model import Flag, Translation
-
-PASSTHROUGH = ("agreement_chrf", "agreement_cos")
 
 
 @dataclass

@@ -1,15 +1,16 @@
-"""Stage 7, cross-check: agreement between translations, and facts across outlets.
+"""Stage 7, cross-check: facts across outlets, after the per-passage checks.
 
-Interface used by the pipeline::
+Reads: the checked articles (content passages, their renderings and ``Passage.agreement`` from
+``mtqa.checks``). Adds: the report's ``crosscheck`` section, story-level only; no passage is
+changed here. Interface used by the pipeline::
 
-    agreement(articles, cfg) -> list[Article]   # per-passage agreement evidence, XCHK001-004 flags
     stories(articles, cfg) -> dict | None        # the report's ``crosscheck`` section
     signature(cfg) -> dict[str, object]
 
-``stories`` groups articles into stories (``stories.group``), extracts number, date and name facts
+``stories`` groups articles into stories (``grouping.group``), extracts number, date and name facts
 from the content passages (``facts``), attaches unqualified counts to their qualified fact, merges
 mentions by key into corroborated / conflict / single-source facts, aligns passages inside each
-story, and collects the translation disagreements flagged by ``agreement``. Settings:
+story, and lists the passages whose renderings the checks found to disagree. Settings:
 ``configs/defaults/crosscheck.toml``; word lists: ``configs/crosscheck_lexicon.toml``.
 """
 
@@ -19,38 +20,29 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from mtqa.model import Article
+from mtqa.model import Article, system_names
 
 VERSION = "1"
 
-__all__ = ["VERSION", "agreement", "signature", "stories"]
-
-
-def agreement(articles: list[Article], cfg: Mapping[str, Any]) -> list[Article]:
-    """Agreement evidence and flags for passages with several renderings (see ``agreement``)."""
-    from mtqa.crosscheck import agree as _agreement
-
-    return _agreement.agreement(articles, cfg)
+__all__ = ["VERSION", "signature", "stories"]
 
 
 def _disagreements(articles: list[Article]) -> tuple[int, list[dict[str, Any]]]:
-    from mtqa.crosscheck.agree import system_names
-
+    """How many passages had renderings compared by the checks, and those that disagree."""
     compared, out = 0, []
     for a in articles:
         for p in a.content():
-            if "agreement_chrf" not in p.evidence:
+            agr = p.agreement
+            if agr is None:
                 continue
             compared += 1
-            flag = next((f for f in p.flags if f.code == "XCHK001"), None)
-            if flag is None:
+            if agr.disagreeing is None:
                 continue
             names = system_names(p.translations)
             out.append({"article": a.id, "passage": p.id, "start": p.start, "end": p.end,
-                        "systems": names, "chrf": p.evidence["agreement_chrf"],
-                        "cosine": p.evidence["agreement_cos"],
+                        "systems": names, "chrf": agr.chrf, "cosine": agr.cos,
                         "renderings": {n: t.text for n, t in zip(names, p.translations, strict=True)},
-                        "message": flag.message})
+                        "message": agr.disagreeing.message()})
     return compared, out
 
 
@@ -111,9 +103,8 @@ def signature(cfg: Mapping[str, Any]) -> dict[str, object]:
 
     return {
         "xc": VERSION,
-        "xemb": f"{cfg.get('story_embedder', 'e5-small')}+{cfg.get('agreement_embedder', 'minilm')}",
+        "xemb": cfg.get("story_embedder", "e5-small"),
         "xstory": cfg.get("story_threshold"),
-        "xagree": f"chrf{cfg.get('chrf_min')}/cos{cfg.get('cos_min')}/{cfg.get('agreement_reduce')}",
         "xtol": cfg.get("approx_tolerance"),
         "xlex": Path(str(cfg.get("lexicon", ""))).stem,
     }

@@ -17,7 +17,7 @@ from typing import Any
 
 from mtqa.crosscheck.lexicon import Lex
 from mtqa.crosscheck.mention import Mention
-from mtqa.crosscheck.text import clause, sentence, words
+from mtqa.crosscheck.text import View, clause, sentence, words
 
 NUM_RE = re.compile(r"(?<![\d.,،٬])(\d{1,3}(?:[,،٬]\d{3})+|\d+(?:[.٫]\d+)?)(?![\d]|[.,٫]\d)")
 _SKIP = frozenset({"من", "از", "of", "تن", "نفر"})
@@ -31,6 +31,18 @@ def parse_number(token: str) -> float:
 
 def fmt(value: float) -> str:
     return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
+def quantities(text: str, start: int, end: int, lex: Lex) -> list[tuple[float, int, int]]:
+    """(value, start, end) of the digits and counted number words in ``text[start:end]``."""
+    view = View.of(text, start, end)
+    out = []
+    for m in NUM_RE.finditer(view.norm):
+        out.append((parse_number(m.group(1)), *view.span(*m.span())))
+    for key, a, b in lex.number_words.finditer(view.norm):
+        if _noun_after(view.norm, lex, b, min(len(view.norm), b + 40), 2) is not None:
+            out.append((float(lex.number_values.get(key, 0)), *view.span(a, b)))
+    return out
 
 
 def _number_spans(view: str, lex: Lex,
