@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mtqa.checks.base import REGISTRY, Context, all_checks
-from mtqa.checks.features import lexicon
+from mtqa.checks import BY_CODE, CHECKS
+from mtqa.checks import model as checks_model
+from mtqa.checks.base import Context
+from mtqa.checks.features import SIGNALS, lexicon
 from mtqa.checks.text import Lexicon, fold, numbers, tokens, units, unmatched_quotes
 from mtqa.config import defaults
 from mtqa.model import Translation
@@ -33,24 +35,35 @@ def make_ctx(cfg: dict, text: str, lang: str = "ar", line: int | None = None, *,
 
 
 def run(code: str, ctx: Context) -> list[tuple[str, str]]:
-    flags = REGISTRY[code]().run(ctx)
+    flags = BY_CODE[code]().run(ctx)
     assert all(f.code == code for f in flags)
     return [(f.code, ctx.text[f.start:f.end]) for f in flags if f.side == "source"]
 
 
 def run_tr(code: str, ctx: Context) -> list[str]:
     assert ctx.translation is not None
-    return [ctx.translation.text[f.start:f.end] for f in REGISTRY[code]().run(ctx) if f.side == "translation"]
+    return [ctx.translation.text[f.start:f.end] for f in BY_CODE[code]().run(ctx) if f.side == "translation"]
 
 
 def test_registry_codes_are_unique_and_complete(cfg: dict) -> None:
-    checks = all_checks()
+    checks = [c() for c in CHECKS]
     codes = [c.code for c in checks]
     assert len(codes) == len(set(codes))
     assert set(cfg["enabled"]) <= set(codes)
     assert all(c.name and c.message and c.supports("ar") and c.supports("fa") and c.supports("prs")
                for c in checks)
     assert not checks[0].supports("en")
+    assert codes == sorted(codes)  # the table is in code order
+
+
+def test_every_model_feature_has_exactly_one_producer(cfg: dict) -> None:
+    """A feature key is set apart from a check's name: renaming a check must not drop a feature."""
+    producers = [c.feature for c in CHECKS if c.feature is not None] + list(SIGNALS)
+    assert len(producers) == len(set(producers))
+    gm = checks_model(cfg)
+    for mode, logistic in gm.models.items():
+        missing = set(logistic.features) - set(producers)
+        assert not missing, f"{mode} model reads features nothing produces: {sorted(missing)}"
 
 
 # --- GARB001 broken-phrase --------------------------------------------------------------------
@@ -81,7 +94,7 @@ def test_broken_phrase_sees_the_paragraph_but_flags_inside_the_passage(cfg: dict
     cut = text.index("مهدي")
     second = Context(text=text, start=cut, end=len(text), lang="ar", cfg=cfg, lexicon=lexicon(cfg, "ar"),
                      para_start=0, para_end=len(text))
-    flags = REGISTRY["GARB001"]().run(second)
+    flags = BY_CODE["GARB001"]().run(second)
     assert [(f.start, f.end) for f in flags] == [(cut, cut + len("مهدي"))]
 
 
@@ -209,12 +222,12 @@ def test_unnatural_text_uses_the_fitted_limit(cfg: dict) -> None:
 
 def test_number_mismatch_both_sides(cfg: dict) -> None:
     ctx = make_ctx(cfg, "قتل 2500 جندي في عام ٢٠٢٣.", translation="2,500 soldiers were killed in 2024.")
-    flags = REGISTRY["TRAN003"]().run(ctx)
+    flags = BY_CODE["TRAN003"]().run(ctx)
     got = {(f.side, (ctx.translation.text if f.side == "translation" else ctx.text)[f.start:f.end])
            for f in flags}
     assert got == {("translation", "2024"), ("source", "٢٠٢٣")}
     ok = make_ctx(cfg, "قتل ۲٬۵۰۰ جندي في عام 2023.", translation="2,500 soldiers were killed in 2023.")
-    assert REGISTRY["TRAN003"]().run(ok) == []
+    assert BY_CODE["TRAN003"]().run(ok) == []
 
 
 def test_script_residue(cfg: dict) -> None:

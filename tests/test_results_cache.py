@@ -17,7 +17,7 @@ import pytest
 
 from mtqa import checks, embed, pipeline, store
 from mtqa.checks import cache as check_cache
-from mtqa.checks import source as check_source
+from mtqa.checks import signals as check_signals
 from mtqa.checks import text as check_text
 from mtqa.checks.features import Result
 from mtqa.config import Config
@@ -163,7 +163,7 @@ def test_rerun_is_identical_and_computes_nothing(tmp_path: Path, inputs: list[st
     monkeypatch.setattr(checks, "evidence_for", forbidden)
     monkeypatch.setattr(embed, "_loaded", forbidden)  # no embedding model
     monkeypatch.setattr(check_text, "_freq_table", forbidden)  # no word list
-    monkeypatch.setattr(check_source, "get_lm", forbidden)  # no character LM
+    monkeypatch.setattr(check_signals, "get_lm", forbidden)  # no character LM
     monkeypatch.setattr(grouping, "_align", forbidden)  # no passage alignment (nor scipy import)
     assert _report(inputs, config, translate=False) == first
 

@@ -30,7 +30,7 @@ from benchmarks.garble.data import FIT_SHARE, SEED, TICO_LM_END, sentences
 from mtqa.checks import combine, evidence_for
 from mtqa.checks.base import Context
 from mtqa.checks.features import lexicon
-from mtqa.checks.target import length_ratio
+from mtqa.checks.signals import length_ratio
 from mtqa.config import Config, config_dir
 from mtqa.embed import get_embedder
 from mtqa.model import Translation
@@ -167,7 +167,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def calibrate(items: list[Item], cfg: dict) -> dict[str, float]:
     """Flag thresholds of the continuous checks from CLEAN fit-part items (never test, never seeds)."""
-    from mtqa.checks.source import lm_stats
+    from mtqa.checks.signals import lm_stats
 
     clean = [it for it in items if it.part == "fit" and it.label == 0]
     calib: dict[str, float] = {}

@@ -1,29 +1,32 @@
-"""Stage 6, checks: garble evidence per passage, combined into a calibrated probability.
+"""Stage 6, checks: every per-passage piece of evidence, and the calibrated garble probability.
 
-Pipeline interface:
+Reads: prepared articles (content passages with their renderings, supplied and translated).
+Adds, per content passage: ``agreement`` and XCHK001 when it has several renderings
+(``agreement``), XCHK002–004 for the renderings of ``preservation_systems`` (``preservation``),
+``evidence`` (name → float: each check's flag count under its ``feature`` key and the continuous
+``signals``, see ``features``), ``garble`` (the fitted logistic model, ``combine``), ``flagged``
+(garble ≥ the mode's threshold) and the rules' ``flags`` (added when the passage is flagged or
+``flags_on_unflagged`` is set; agreement and preservation flags always). A passage with a
+rendering is scored by the ``translated`` model, one without by the ``source`` model. Inside a
+results-cache scope (``mtqa.store.using``) a passage scored before with the same inputs and
+settings is read back instead (``cache``).
 
-    score(articles, cfg, translated) -> list[Article]
-        For every ``content`` passage: ``evidence`` (name → float, see ``mtqa.checks.features``),
-        ``garble`` (probability from the fitted logistic model), ``flagged`` (garble ≥ the mode's
-        threshold) and ``flags`` (the checks' reasons with spans, added when the passage is flagged
-        or ``flags_on_unflagged`` is set; flags a passage already carries are kept). A passage with a
-        translation (mtqa's own or feed-supplied, whatever ``translated`` says) is scored by the
-        ``translated`` model, one without by the ``source`` model. Other passages are left alone.
-        Inside a results-cache scope (``mtqa.store.using``) a passage scored before with the same
-        inputs and settings is read back instead (``mtqa.checks.cache``).
+Pipeline interface::
+
+    score(articles, cfg, lexicon_path) -> list[Article]
     signature(cfg, translated) -> dict[str, object]
 
-Benchmark / QE interface (no Articles needed):
+Benchmark / QE interface (no Articles needed)::
 
     score_pairs(sources, translations, lang, cfg=None) -> list[dict[str, float]]
-        evidence of each lone source sentence (with its translation, or None), batched.
     combined(evidence_dicts, mode, cfg=None) -> list[float]
-        the fitted model's probabilities for evidence dicts; ``mode`` is "source" or "translated".
     evidence_for(contexts, cfg) -> list[features.Result]
-        lower level: evidence and flags of prepared ``Context`` objects.
 
-Checks live in a registry (``mtqa.checks.base.REGISTRY``): ``GARB001``–``GARB011`` on the source
-text, ``TRAN001``–``TRAN006`` on the translation. Settings: ``configs/defaults/checks.toml``.
+Modules: ``base`` (Check, Context), ``source`` (GARB001–011 rules), ``target`` (TRAN001–006
+rules), ``signals`` (continuous measurements), ``features`` (evidence of one context),
+``combine`` (the model), ``agreement``, ``preservation``, ``text``/``charlm`` (word lists,
+character LM), ``cache``. ``CHECKS`` below is the table of rules. Settings:
+``configs/defaults/checks.toml``.
 """
 
 from __future__ import annotations
@@ -32,21 +35,38 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from mtqa.checks import preservation
+from mtqa.checks import preservation, source, target
 from mtqa.checks.agreement import agreements
 from mtqa.checks.agreement import flag as agreement_flag
-from mtqa.checks.base import REGISTRY, SUPPORTED_LANGS, Check, Context, all_checks
+from mtqa.checks.base import SUPPORTED_LANGS, Check, Context
 from mtqa.checks.cache import cached_results
 from mtqa.checks.combine import GarbleModel, load_model
-from mtqa.checks.features import Result, attach_cosines, enabled_checks, evidence, lexicon, pick_translation
+from mtqa.checks.features import Result, evidence, lexicon, pick_translation
+from mtqa.checks.signals import attach_cosines
 from mtqa.checks.text import Lexicon
 from mtqa.config import config_dir
 from mtqa.crosscheck import lexicon as crosscheck_lexicon
 from mtqa.model import Agreement, Article, Flag, Passage, Translation
 from mtqa.store import active_store
 
-__all__ = ["REGISTRY", "Check", "Context", "all_checks", "combined", "evidence_for", "model",
-           "score", "score_pairs", "signature"]
+__all__ = ["BY_CODE", "CHECKS", "Check", "Context", "combined", "enabled_checks", "evidence_for",
+           "model", "score", "score_pairs", "signature"]
+
+# Every rule, in code order: the one table of checks (``[checks] enabled`` picks by code).
+CHECKS: tuple[type[Check], ...] = (
+    source.BrokenPhrase, source.DanglingFragment, source.StrayPunctuation, source.UnbalancedQuote,
+    source.UnknownWord, source.LatinUiString, source.Repetition, source.Truncated, source.Unnatural,
+    source.PromoString, source.PastedHeadline,
+    target.LowConfidence, target.MeaningDrift, target.NumberMismatch, target.ScriptResidue,
+    target.RepetitionLoop, target.LengthRatio,
+)
+BY_CODE: dict[str, type[Check]] = {c.code: c for c in CHECKS}
+
+
+def enabled_checks(cfg: Mapping[str, Any]) -> list[Check]:
+    """One instance of each check whose code ``[checks] enabled`` lists, in code order."""
+    wanted = set(cfg["enabled"])
+    return [c() for c in CHECKS if c.code in wanted]
 
 VERSION = "1"
 DEFAULT_LEXICON = "crosscheck_lexicon.toml"

@@ -1,9 +1,11 @@
-"""The check base class, the context a check sees, and the registry of checks.
+"""The check base class and the context a check sees.
 
 A check is one small class with a stable ``code`` (``GARBnnn`` source side, ``TRANnnn``
-translation side), a ``name``, a one-sentence ``message`` template, ``supports(lang)`` and
-``run(ctx) -> list[Flag]`` (empty = pass). Parameters come from the ``[checks]`` config section
-(``ctx.cfg``) or from the fitted model file (``ctx.calib``), never from constants in code.
+translation side), a ``name``, the ``feature`` key of its flag count in the evidence (kept apart
+from the name, so renaming a check never drops a model feature), a one-sentence ``message``
+template, ``supports(lang)`` and ``run(ctx) -> list[Flag]`` (empty = pass). Parameters come from
+the ``[checks]`` config section (``ctx.cfg``) or from the fitted model file (``ctx.calib``), never
+from constants in code. The table of checks is ``mtqa.checks.CHECKS``.
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ class Context:
 class Check:
     """One rule. Subclasses set the class attributes and implement ``run``."""
 
-    code: ClassVar[str]
-    name: ClassVar[str]
+    code: ClassVar[str]  # stable rule code, never reused
+    name: ClassVar[str]  # shown in reports
+    feature: ClassVar[str | None]  # key of its flag count in the evidence and the model (None: flags only)
     message: ClassVar[str]  # may use {text}
     severity: ClassVar[Severity] = "warning"
     side: ClassVar[str] = "source"
@@ -105,21 +108,3 @@ class Check:
                     start=start, end=end, severity=self.severity,
                     confidence=round(max(0.0, min(1.0, confidence)), 4),
                     side="translation" if self.side == "translation" else "source")
-
-
-REGISTRY: dict[str, type[Check]] = {}
-
-
-def register(cls: type[Check]) -> type[Check]:
-    """Class decorator: add a check to the registry under its code (codes are unique)."""
-    if cls.code in REGISTRY:
-        raise ValueError(f"duplicate check code {cls.code}")
-    REGISTRY[cls.code] = cls
-    return cls
-
-
-def all_checks() -> list[Check]:
-    """One instance of every registered check, in code order."""
-    from mtqa.checks import source, target  # noqa: F401  (registration happens on import)
-
-    return [REGISTRY[c]() for c in sorted(REGISTRY)]

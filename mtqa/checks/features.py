@@ -2,11 +2,11 @@
 
 Evidence names (all floats; missing when they do not apply):
 
-- one per enabled check, named after it (``broken-phrase``, ``dangling-fragment`` …): the number
-  of flags it raised, capped at ``params.count_cap``;
+- one per enabled check with a ``feature`` key (``broken-phrase``, ``dangling-fragment`` …): the
+  number of flags it raised, capped at ``params.count_cap``;
 - ``stop-bits`` / ``start-bits`` / ``end-bits``: character-LM surprisal of the passage's most
   unexpected full stop, of its most unexpected sentence start after a full stop, and of the
-  text ending where the passage ends (``source.boundary_stats``);
+  text ending where the passage ends (``signals.boundary_stats``);
 - ``lm-bits``: bits per character under the clean character LM; ``lm-worst``: the same for the
   passage's most surprising word; ``unknown-share`` / ``rare-share``: shares of words unknown to
   wordfreq (after clitics) or rarer than ``params.rare_zipf``;
@@ -22,11 +22,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mtqa.checks.base import Check, Context, all_checks
-from mtqa.checks.source import boundary_stats, lm_stats, word_stats
-from mtqa.checks.target import length_ratio
+from mtqa.checks.base import Check, Context
+from mtqa.checks.signals import boundary_stats, length_ratio, lm_stats, word_stats
 from mtqa.checks.text import Lexicon
 from mtqa.model import Flag, Translation
+
+# The continuous evidence keys (beside each check's ``feature``), computed in ``evidence``.
+SIGNALS = ("stop-bits", "start-bits", "end-bits", "lm-bits", "lm-worst", "unknown-share", "rare-share",
+           "xling-cos", "length-ratio", "seq-logprob")
 
 
 @dataclass
@@ -48,26 +51,6 @@ def lexicon(cfg: dict, lang: str) -> Lexicon:
     return _LEXICONS[key]
 
 
-def enabled_checks(cfg: dict) -> list[Check]:
-    wanted = set(cfg["enabled"])
-    return [c for c in all_checks() if c.code in wanted]
-
-
-def attach_cosines(contexts: Sequence[Context], cfg: dict) -> None:
-    """Fill ``xling_cos`` of every context with a translation, in one embedding batch."""
-    todo = [c for c in contexts if c.translation is not None and c.xling_cos is None]
-    if not todo:
-        return
-    from mtqa.embed import get_embedder
-
-    emb = get_embedder(cfg["embedder"])
-    texts = [c.passage for c in todo] + [c.translation.text if c.translation else "" for c in todo]
-    vecs = emb.encode(texts)
-    n = len(todo)
-    for i, c in enumerate(todo):
-        c.xling_cos = float(vecs[i] @ vecs[n + i])
-
-
 def evidence(ctx: Context, checks: Sequence[Check], cfg: dict) -> Result:
     """Run every applicable check on one context and collect its evidence and flags."""
     res = Result()
@@ -77,7 +60,8 @@ def evidence(ctx: Context, checks: Sequence[Check], cfg: dict) -> Result:
             continue
         flags = check.run(ctx)
         res.flags.extend(flags)
-        res.evidence[check.name] = float(min(len(flags), cap))
+        if check.feature is not None:
+            res.evidence[check.feature] = float(min(len(flags), cap))
     stop, start, end = boundary_stats(ctx)
     res.evidence["stop-bits"] = stop
     res.evidence["start-bits"] = start

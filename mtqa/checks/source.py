@@ -6,14 +6,12 @@ returns flags whose spans index ``ctx.text``. Word lists and limits are in ``[ch
 
 from __future__ import annotations
 
-import math
 import re
 from itertools import pairwise
 
-from mtqa.checks.base import Check, Context, register
-from mtqa.checks.charlm import BOS, CharLM, get_lm, map_text
+from mtqa.checks.base import Check, Context
+from mtqa.checks.signals import lm_stats, word_stats
 from mtqa.checks.text import TERMINAL, Token, fold, repeated_ngrams, tokens, unmatched_quotes
-from mtqa.config import config_dir
 from mtqa.model import Flag
 
 _CLOSERS = "”»\"')]"
@@ -32,12 +30,12 @@ def _unit_words(ctx: Context, u: tuple[int, int]) -> list[Token]:
     return [t for t in tokens(ctx.text, u[0], u[1]) if t.script in ("arabic", "latin", "digit")]
 
 
-@register
 class BrokenPhrase(Check):
     """A full stop that cuts a phrase or a name in two ("أبو علي. مهدي المهندس")."""
 
     code = "GARB001"
     name = "broken-phrase"
+    feature = "broken-phrase"
     message = "A full stop cuts a phrase or name in two: “{text}”"
     severity = "error"
 
@@ -71,12 +69,12 @@ class BrokenPhrase(Check):
         return out
 
 
-@register
 class DanglingFragment(Check):
     """A 'sentence' of one or two words between full stops ("… برس. يضعط.")."""
 
     code = "GARB002"
     name = "dangling-fragment"
+    feature = "dangling-fragment"
     message = "A stray fragment stands alone as a sentence: “{text}”"
     severity = "error"
 
@@ -106,12 +104,12 @@ class DanglingFragment(Check):
 _STRAY = re.compile(r"[.،,؛;:!?؟](?:[\s”»\"]*[.،,؛;!?؟])+")
 
 
-@register
 class StrayPunctuation(Check):
     """Doubled or stray punctuation (". ." "،،" "”. .")."""
 
     code = "GARB003"
     name = "stray-punctuation"
+    feature = "stray-punctuation"
     message = "Stray or doubled punctuation: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -130,12 +128,12 @@ class StrayPunctuation(Check):
         return out
 
 
-@register
 class UnbalancedQuote(Check):
     """A quotation mark without a partner in its paragraph (a quote cut or never closed)."""
 
     code = "GARB004"
     name = "unbalanced-quote"
+    feature = "unbalanced-quote"
     message = "A quotation is cut or never closed: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -151,27 +149,12 @@ class UnbalancedQuote(Check):
         return out
 
 
-def word_stats(ctx: Context) -> tuple[float, float, list[Token]]:
-    """(share of unknown words, share of rare words, unknown words) among the passage's words."""
-    if "wstats" in ctx._cache:
-        return ctx._cache["wstats"]
-    min_len = ctx.param("unknown_min_chars")
-    rare = ctx.param("rare_zipf")
-    words = [w for w in ctx.words() if len(fold(w.text)) >= min_len and not any(c.isdigit() for c in w.text)]
-    zs = [ctx.lexicon.zipf(w.text) for w in words]
-    unknown = [w for w, z in zip(words, zs, strict=True) if z == 0.0]
-    n = max(1, len(words))
-    out = (len(unknown) / n, sum(z < rare for z in zs) / n, unknown)
-    ctx._cache["wstats"] = out
-    return out
-
-
-@register
 class UnknownWord(Check):
     """Words that exist in no frequency list, even without clitics (names are often rare too)."""
 
     code = "GARB005"
     name = "unknown-word"
+    feature = "unknown-word"
     message = "Word not found in the language's word lists (typo, garble or a rare name): “{text}”"
     severity = "info"
 
@@ -181,12 +164,12 @@ class UnknownWord(Check):
         return [self.flag(w.start, w.end, ctx.text, conf) for w in unknown]
 
 
-@register
 class LatinUiString(Check):
     """Latin-script UI or brand strings pasted into Arabic-script text ("… تطبيق FOX NEWS")."""
 
     code = "GARB006"
     name = "latin-ui-string"
+    feature = "latin-ui-string"
     message = "Latin-script interface text inside the article: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -215,12 +198,12 @@ class LatinUiString(Check):
         return out
 
 
-@register
 class Repetition(Check):
     """A word or phrase repeated back to back ("في في", "قال المسؤول قال المسؤول")."""
 
     code = "GARB007"
     name = "repetition"
+    feature = "repetition"
     message = "Word or phrase repeated: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -235,12 +218,12 @@ class Repetition(Check):
         return out
 
 
-@register
 class Truncated(Check):
     """A paragraph that stops mid-clause: on a comma, colon, preposition or conjunction."""
 
     code = "GARB008"
     name = "truncated"
+    feature = "truncated"
     message = "The sentence stops mid-clause: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -265,86 +248,12 @@ class Truncated(Check):
         return []
 
 
-_LM_BY_NAME: dict[str, CharLM] = {}
-
-
-def _lm(ctx: Context) -> CharLM:
-    lang = ctx.cfg["lexicon_alias"].get(ctx.lang, ctx.lang)
-    name = ctx.cfg["lm"][lang]
-    lm = _LM_BY_NAME.get(name)
-    if lm is None:
-        lm = _LM_BY_NAME[name] = get_lm(config_dir() / name)
-    return lm
-
-
-def boundary_stats(ctx: Context) -> tuple[float, float, float]:
-    """(stop-bits, start-bits, end-bits) of the passage under the clean character LM.
-
-    stop-bits: the highest surprisal of a full stop in the passage given the characters before it
-    (a full stop dropped inside a phrase is unexpected); start-bits: the highest mean surprisal
-    of the first characters of a sentence that follows a full stop inside the paragraph (a
-    fragment such as "يضعط." or "مهدي المهندس" starts unlike a sentence); end-bits: surprisal of
-    the text ending where the passage ends. 0 where there is no such full stop or sentence.
-    """
-    if "bstats" in ctx._cache:
-        return ctx._cache["bstats"]
-    lm = _lm(ctx)
-    hist = ctx.param("boundary_context_chars")
-    ahead = ctx.param("boundary_ahead_chars")
-    units = ctx.para_units()
-    stop_bits = start_bits = 0.0
-    for i, (us, ue) in enumerate(units):
-        stop = ctx.text.rfind(".", us, ue)
-        if stop >= 0 and ctx.inside(stop):
-            mapped, _ = map_text(ctx.text[max(us, stop - hist):stop])
-            h = (BOS * (lm.order - 1) + mapped)[-(lm.order - 1):]
-            stop_bits = max(stop_bits, -math.log2(lm.prob(h, ".")))
-        if i > 0 and ctx.inside(us):
-            ps, pe = units[i - 1]
-            prev_stop = ctx.text.rfind(".", ps, pe)
-            if prev_stop >= 0:
-                lo = max(ps, prev_stop - hist)
-                window = ctx.text[lo:min(ue, us + ahead)]
-                start_bits = max(start_bits, lm.window_bits(window, us - lo))
-    out = (stop_bits, start_bits, lm.end_bits(ctx.passage))
-    ctx._cache["bstats"] = out
-    return out
-
-
-def lm_stats(ctx: Context) -> tuple[float, Token | None, float]:
-    """(bits per character of the passage, its most surprising word, that word's bits per char)."""
-    if "lm" in ctx._cache:
-        return ctx._cache["lm"]
-    lm = _lm(ctx)
-    bits, idx = lm.char_bits(ctx.passage)
-    mean = sum(bits) / len(bits) if bits else 0.0
-    worst, worst_bits = None, 0.0
-    min_chars = ctx.param("unknown_min_chars")
-    j = 0
-    for w in ctx.words():
-        a, b = w.start - ctx.start, w.end - ctx.start
-        while j < len(idx) and idx[j] < a:
-            j += 1
-        k = j
-        while k < len(idx) and idx[k] < b:
-            k += 1
-        if k - j >= min_chars:
-            # include the following space: how well the word ends matters too
-            wb = bits[j : min(k + 1, len(bits))]
-            score = sum(wb) / len(wb)
-            if score > worst_bits:
-                worst, worst_bits = w, score
-    out = (mean, worst, worst_bits)
-    ctx._cache["lm"] = out
-    return out
-
-
-@register
 class Unnatural(Check):
     """Text the clean-language character model finds unusually surprising (calques, garble)."""
 
     code = "GARB009"
     name = "unnatural-text"
+    feature = "unnatural-text"
     message = "Reads unlike natural text (character-model surprisal is high), most of all at “{text}”"
     severity = "info"
 
@@ -356,12 +265,12 @@ class Unnatural(Check):
         return [self.flag(worst.start, worst.end, ctx.text, ctx.param("lm_flag_confidence"))]
 
 
-@register
 class PromoString(Check):
     """App-promotion or share strings from the page pasted into the text."""
 
     code = "GARB010"
     name = "promo-string"
+    feature = "promo-string"
     message = "Website or app promotion text inside the article: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -373,12 +282,12 @@ class PromoString(Check):
         return out
 
 
-@register
 class PastedHeadline(Check):
     """A headline-like line without final punctuation between two ordinary paragraphs."""
 
     code = "GARB011"
     name = "pasted-headline"
+    feature = "pasted-headline"
     message = "A headline or link text sits in the middle of the story: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:

@@ -7,12 +7,12 @@ fitted model file (``ctx.calib``) or the ``[checks.params]`` config.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import replace
 
-from mtqa.checks.base import Check, Context, register
+from mtqa.checks.base import Check, Context
+from mtqa.checks.signals import length_ratio
 from mtqa.checks.text import is_arabic_letter, numbers, repeated_ngrams
 from mtqa.model import Flag
 
@@ -27,12 +27,12 @@ class TranslationCheck(Check):
     needs_translation = True
 
 
-@register
 class LowConfidence(TranslationCheck):
     """The translator's own mean token log-probability (Seq-Logprob) is low."""
 
     code = "TRAN001"
     name = "low-confidence"
+    feature = "low-confidence"
     message = "The translation model was unsure of this rendering: “{text}”"
     severity = "info"
 
@@ -43,12 +43,12 @@ class LowConfidence(TranslationCheck):
         return [self.flag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
 
 
-@register
 class MeaningDrift(TranslationCheck):
     """Source and translation are far apart in the multilingual embedding space."""
 
     code = "TRAN002"
     name = "meaning-drift"
+    feature = "meaning-drift"
     message = "The translation's meaning drifts from the source: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -59,12 +59,12 @@ class MeaningDrift(TranslationCheck):
         return [self.flag(0, len(tr.text), tr.text, ctx.param("continuous_flag_confidence"))]
 
 
-@register
 class NumberMismatch(TranslationCheck):
     """A number or year appears on one side only (digits of every script compared as values)."""
 
     code = "TRAN003"
     name = "number-mismatch"
+    feature = "number-mismatch"
     message = "Number appears on one side only: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -91,12 +91,12 @@ class NumberMismatch(TranslationCheck):
         return out
 
 
-@register
 class ScriptResidue(TranslationCheck):
     """Arabic-script letters left in the English translation."""
 
     code = "TRAN004"
     name = "script-residue"
+    feature = "script-residue"
     message = "Untranslated Arabic-script text left in the English: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -119,12 +119,12 @@ class ScriptResidue(TranslationCheck):
         return out
 
 
-@register
 class RepetitionLoop(TranslationCheck):
     """The English repeats itself (a decoder loop): a phrase back to back or one n-gram many times."""
 
     code = "TRAN005"
     name = "repetition-loop"
+    feature = "repetition-loop"
     message = "The translation repeats itself: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
@@ -148,19 +148,12 @@ class RepetitionLoop(TranslationCheck):
         return out
 
 
-def length_ratio(source: str, translation: str) -> float:
-    """log of English characters per source character (an empty translation counts as one
-    character, so it is an extreme; 0 for an empty source)."""
-    a, b = len(source.strip()), max(1, len(translation.strip()))
-    return math.log(b / a) if a else 0.0
-
-
-@register
 class LengthRatio(TranslationCheck):
     """The translation is much longer or shorter than usual for its source."""
 
     code = "TRAN006"
     name = "length-ratio"
+    feature = None  # flags only: the continuous ``length-ratio`` signal is the model's feature
     message = "The translation is unusually long or short for its source: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
