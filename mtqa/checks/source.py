@@ -13,7 +13,7 @@ from itertools import pairwise
 from mtqa.checks.base import Check, Context, register
 from mtqa.checks.charlm import BOS, CharLM, get_lm, map_text
 from mtqa.checks.text import TERMINAL, Token, fold, repeated_ngrams, tokens, unmatched_quotes
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 from mtqa.model import Flag
 
 _CLOSERS = "”»\"')]"
@@ -273,7 +273,7 @@ def _lm(ctx: Context) -> CharLM:
     name = ctx.cfg["lm"][lang]
     lm = _LM_BY_NAME.get(name)
     if lm is None:
-        lm = _LM_BY_NAME[name] = get_lm(config_dir() / name)
+        lm = _LM_BY_NAME[name] = get_lm(resolve_config_path(name))
     return lm
 
 

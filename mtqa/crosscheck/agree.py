@@ -62,7 +62,7 @@ def _pairs(p: Passage, min_chars: int) -> list[tuple[int, int]]:
 
 def agreement(articles: list[Article], cfg: Mapping[str, Any]) -> list[Article]:
     """Articles with agreement evidence and XCHK001-004 flags on their content passages."""
-    min_chars = int(cfg.get("min_chars", 12))
+    min_chars = int(cfg["min_chars"])
     jobs: list[tuple[int, int, list[tuple[int, int]]]] = []
     texts: list[str] = []
     where: dict[tuple[int, int, int], int] = {}
@@ -80,9 +80,9 @@ def agreement(articles: list[Article], cfg: Mapping[str, Any]) -> list[Article]:
     if texts:
         from mtqa.embed import get_embedder
 
-        vecs = np.asarray(get_embedder(str(cfg.get("agreement_embedder", "minilm"))).encode(texts))
+        vecs = np.asarray(get_embedder(str(cfg["agreement_embedder"])).encode(texts))
     out_passages: dict[tuple[int, int], Passage] = {}
-    reduce = str(cfg.get("agreement_reduce", "min"))
+    reduce = str(cfg["agreement_reduce"])
     for ai, pi, pairs in jobs:
         p = articles[ai].passages[pi]
         names = system_names(p.translations)
@@ -102,8 +102,8 @@ def agreement(articles: list[Article], cfg: Mapping[str, Any]) -> list[Article]:
         evidence["agreement_chrf"] = round(c_val, 4)
         evidence["agreement_cos"] = round(max(-1.0, min(1.0, cos_val)), 4)
         flags = list(p.flags)
-        bad = [s for s in scores if s[0] < float(cfg.get("chrf_min", 30.0))
-               or s[1] < float(cfg.get("cos_min", 0.7))]
+        bad = [s for s in scores if s[0] < float(cfg["chrf_min"])
+               or s[1] < float(cfg["cos_min"])]
         if bad:
             worst = min(bad, key=lambda s: s[1])
             c, cos, h, r = worst
@@ -114,7 +114,7 @@ def agreement(articles: list[Article], cfg: Mapping[str, Any]) -> list[Article]:
                          f"(chrF {c:.1f}, cosine {cos:.2f}): check the meaning by hand"),
                 start=p.start, end=p.end, severity="warning", confidence=0.5 * failing))
         out_passages[(ai, pi)] = replace(p, evidence=evidence, flags=tuple(flags))
-    systems = set(cfg.get("preservation_systems", ["supplied"]))
+    systems = set(cfg["preservation_systems"])
     result = []
     for ai, a in enumerate(articles):
         ps = []
