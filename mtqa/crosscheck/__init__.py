@@ -3,7 +3,7 @@
 Interface used by the pipeline::
 
     agreement(articles, cfg) -> list[Article]   # per-passage agreement evidence, XCHK001-004 flags
-    stories(articles, cfg) -> dict | None        # the report's ``crosscheck`` section
+    stories(articles, cfg) -> CrossCheck | None  # the report's ``crosscheck`` section
     signature(cfg) -> dict[str, object]
 
 ``stories`` groups articles into stories (``stories.group``), extracts number, date and name facts
@@ -15,11 +15,10 @@ story, and collects the translation disagreements flagged by ``agreement``. Sett
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from mtqa.model import Article
+from mtqa.model import Article, CrossCheck, Disagreement, Fact, Story, TranslationComparison
 
 VERSION = "1"
 
@@ -33,7 +32,7 @@ def agreement(articles: list[Article], cfg: Mapping[str, Any]) -> list[Article]:
     return _agreement.agreement(articles, cfg)
 
 
-def _disagreements(articles: list[Article]) -> tuple[int, list[dict[str, Any]]]:
+def _disagreements(articles: list[Article]) -> tuple[int, list[Disagreement]]:
     from mtqa.crosscheck.agree import system_names
 
     compared, out = 0, []
@@ -46,15 +45,15 @@ def _disagreements(articles: list[Article]) -> tuple[int, list[dict[str, Any]]]:
             if flag is None:
                 continue
             names = system_names(p.translations)
-            out.append({"article": a.id, "passage": p.id, "start": p.start, "end": p.end,
-                        "systems": names, "chrf": p.evidence["agreement_chrf"],
-                        "cosine": p.evidence["agreement_cos"],
-                        "renderings": {n: t.text for n, t in zip(names, p.translations, strict=True)},
-                        "message": flag.message})
+            out.append(Disagreement(
+                article=a.id, passage=p.id, start=p.start, end=p.end, systems=tuple(names),
+                chrf=p.evidence["agreement_chrf"], cosine=p.evidence["agreement_cos"],
+                renderings={n: t.text for n, t in zip(names, p.translations, strict=True)},
+                message=flag.message))
     return compared, out
 
 
-def stories(articles: list[Article], cfg: Mapping[str, Any]) -> dict[str, Any] | None:
+def stories(articles: list[Article], cfg: Mapping[str, Any]) -> CrossCheck | None:
     """The ``crosscheck`` report section (schema: stories, facts, translations, summary)."""
     from mtqa.crosscheck import facts as _facts
     from mtqa.crosscheck import grouping as _stories
@@ -63,46 +62,23 @@ def stories(articles: list[Article], cfg: Mapping[str, Any]) -> dict[str, Any] |
         return None
     usable = [a for a in articles if a.content()]
     groups = _stories.group(usable, cfg)
-    story_out, fact_out = [], []
-    min_articles = int(cfg.get("min_story_articles", 1))
+    story_out: list[Story] = []
+    fact_out: list[Fact] = []
+    min_articles = int(cfg["min_story_articles"])
     for n, members in enumerate(groups, start=1):
         sid = f"story-{n}"
         arts = [usable[i] for i in members]
         lead = _stories.lead(arts[0], 160)
         mentions = [m for a in arts for m in _facts.extract_article(a, cfg)]
-        entry: dict[str, Any] = {"id": sid, "articles": [a.id for a in arts],
-                                 "title": arts[0].title or lead}
-        if len(arts) >= 2:
-            entry["alignments"] = _stories.align(arts, mentions, cfg)
-        story_out.append(entry)
+        alignments = tuple(_stories.align(arts, mentions, cfg)) if len(arts) >= 2 else None
+        story_out.append(Story(sid, tuple(a.id for a in arts), arts[0].title or lead, alignments))
         if len(arts) < min_articles:
             continue
         _facts.resolve_unqualified(mentions, cfg)
         fact_out += _facts.merge(mentions, sid, cfg, start_id=len(fact_out) + 1)
     compared, disagreements = _disagreements(articles)
-    status = Counter(f["status"] for f in fact_out)
-    per_article: dict[str, dict[str, int]] = {
-        a.id: {"corroborated": 0, "conflict": 0, "single_source": 0, "disagreements": 0}
-        for a in articles}
-    for f in fact_out:
-        for aid in f["articles"]:
-            per_article[aid][f["status"].replace("-", "_")] += 1
-    for d in disagreements:
-        per_article[d["article"]]["disagreements"] += 1
-    return {
-        "stories": story_out,
-        "facts": fact_out,
-        "translations": {"compared": compared, "disagreements": disagreements},
-        "summary": {
-            "stories": len(story_out),
-            "facts": len(fact_out),
-            "corroborated": status["corroborated"],
-            "conflict": status["conflict"],
-            "single_source": status["single-source"],
-            "disagreements": len(disagreements),
-            "per_article": per_article,
-        },
-    }
+    return CrossCheck.build([a.id for a in articles], story_out, fact_out,
+                            TranslationComparison(compared, tuple(disagreements)))
 
 
 def signature(cfg: Mapping[str, Any]) -> dict[str, object]:
@@ -111,9 +87,9 @@ def signature(cfg: Mapping[str, Any]) -> dict[str, object]:
 
     return {
         "xc": VERSION,
-        "xemb": f"{cfg.get('story_embedder', 'e5-small')}+{cfg.get('agreement_embedder', 'minilm')}",
-        "xstory": cfg.get("story_threshold"),
-        "xagree": f"chrf{cfg.get('chrf_min')}/cos{cfg.get('cos_min')}/{cfg.get('agreement_reduce')}",
-        "xtol": cfg.get("approx_tolerance"),
-        "xlex": Path(str(cfg.get("lexicon", ""))).stem,
+        "xemb": f"{cfg['story_embedder']}+{cfg['agreement_embedder']}",
+        "xstory": cfg["story_threshold"],
+        "xagree": f"chrf{cfg['chrf_min']}/cos{cfg['cos_min']}/{cfg['agreement_reduce']}",
+        "xtol": cfg["approx_tolerance"],
+        "xlex": Path(str(cfg["lexicon"])).stem,
     }
