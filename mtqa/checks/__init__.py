@@ -37,7 +37,7 @@ from mtqa.checks.cache import cached_results
 from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, attach_cosines, enabled_checks, evidence, lexicon, pick_translation
 from mtqa.checks.text import Lexicon
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 from mtqa.model import Article, Passage, Translation
 from mtqa.store import active_store
 
@@ -55,7 +55,7 @@ def _default_cfg() -> dict[str, Any]:
 
 def model(cfg: dict[str, Any]) -> GarbleModel:
     """The fitted garble model named by ``cfg["model"]`` (path relative to ``configs/``)."""
-    return load_model(config_dir() / cfg["model"])
+    return load_model(resolve_config_path(cfg["model"]))
 
 
 def _thresholds(cfg: dict[str, Any]) -> dict[str, float]:
@@ -148,13 +148,16 @@ def score(articles: list[Article], cfg: dict[str, Any], translated: bool) -> lis
 
 
 def signature(cfg: dict[str, Any], translated: bool) -> dict[str, object]:
-    """Settings that change the checks' results: version, model file hash, thresholds, embedder."""
+    """Settings that change the checks' results: version, model file hash, thresholds, the
+    checks that ran (``chks:GARB001-011+TRAN001-006``, see ``code_ranges``), embedder."""
+    from mtqa.signature import code_ranges
+
     gm = model(cfg)
     sig: dict[str, object] = {
         "chk": VERSION,
         "gm": gm.sha256[:10],
         "thr": f"{cfg['threshold_source']:g}/{cfg['threshold_translated']:g}",
-        "nchk": len(cfg["enabled"]),
+        "chks": code_ranges(c.code for c in enabled_checks(cfg)) or "none",
     }
     if translated:
         sig["qe"] = cfg["embedder"]
