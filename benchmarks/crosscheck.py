@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks.common import peak_rss_mib, read_lines, save, shared_dir, timed
 from mtqa import crosscheck, ingest, pipeline
 from mtqa.config import Config
-from mtqa.model import Article
+from mtqa.model import Article, CrossCheck
 
 
 def flores_articles(shared: Path, n: int, lines: int, config: Config) -> list[Article]:
@@ -50,33 +50,34 @@ def corpus(shared: Path, n: int, config: Config, seeds: list[Article], lines: in
     return flores_articles(shared, n - len(extra), lines, config) + extra
 
 
-def purity(section: dict, arts: list[Article]) -> float:
+def purity(section: CrossCheck, arts: list[Article]) -> float:
     """Share of FLORES blocks whose articles form exactly one story on their own."""
-    story_of = {a: s["id"] for s in section["stories"] for a in s["articles"]}
+    story_of = {a: s.id for s in section.stories for a in s.articles}
     blocks: dict[str, list[str]] = {}
     for a in arts:
         if a.source.startswith("flores:"):
             blocks.setdefault(a.source, []).append(a.id)
     members: dict[str, set[str]] = {}
-    for s in section["stories"]:
-        members[s["id"]] = set(s["articles"])
+    for s in section.stories:
+        members[s.id] = set(s.articles)
     ok = sum(1 for ids in blocks.values()
              if len({story_of.get(i) for i in ids}) == 1 and members[story_of[ids[0]]] == set(ids))
     return ok / max(1, len(blocks))
 
 
-def print_seeds(section: dict) -> None:
-    print(f"stories: {[s['articles'] for s in section['stories']]}")
+def print_seeds(section: CrossCheck) -> None:
+    print(f"stories: {[list(s.articles) for s in section.stories]}")
     for status in ("conflict", "corroborated"):
         print(f"\n== {status} ==")
-        for f in section["facts"]:
-            if f["status"] != status:
+        for f in section.facts:
+            if f.status != status:
                 continue
-            print(f"- {f['label']} [{f['key']}]")
-            for v in f["values"]:
-                print(f"    {v['article'][:3]} {v['passage']} {v['start']}-{v['end']}: "
-                      f"{v['display']}  «{v['text']}»")
-    print(f"\nsummary: { {k: v for k, v in section['summary'].items() if k != 'per_article'} }")
+            print(f"- {f.label} [{f.key}]")
+            for v in f.values:
+                print(f"    {v.article[:3]} {v.passage} {v.start}-{v.end}: "
+                      f"{v.display}  «{v.text}»")
+    summary = section.summary.to_dict()
+    print(f"\nsummary: { {k: v for k, v in summary.items() if k != 'per_article'} }")
 
 
 def main() -> None:
@@ -103,7 +104,7 @@ def main() -> None:
         median, times, section = timed(lambda arts=arts: crosscheck.stories(arts, cfg), repeats)
         row = {"articles": len(arts), "seconds": round(median, 3),
                "ms_per_article": round(1000 * median / len(arts), 2),
-               "stories": section["summary"]["stories"], "facts": section["summary"]["facts"],
+               "stories": section.summary.stories, "facts": section.summary.facts,
                "flores_story_purity": round(purity(section, arts), 3), "repeats": repeats}
         rows.append(row)
         if n == 200:

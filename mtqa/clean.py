@@ -41,10 +41,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 from mtqa.errors import ConfigError
 from mtqa.lang import fold
 from mtqa.model import Article, Kind
@@ -106,7 +105,7 @@ def load_phrases(files: Sequence[str]) -> Phrases:
     """Read and fold the phrase files (paths relative to ``configs/``)."""
     stamps = []
     for name in files:
-        path = Path(name) if Path(name).is_absolute() else config_dir() / name
+        path = resolve_config_path(name)
         try:
             stamps.append((str(path), os.stat(path).st_mtime_ns))
         except OSError:
@@ -173,7 +172,7 @@ class Context:
     sizes: list[int] = field(default_factory=list)  # distinct shingles per paragraph
 
     def params(self, rule: str) -> dict[str, Any]:
-        return self.cfg.get(rule, {})
+        return self.cfg[rule]
 
 
 def _quote(text: str, n: int = 40) -> str:

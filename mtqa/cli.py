@@ -13,9 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mtqa import __version__
 from mtqa.errors import ConfigError, MtqaError
+
+if TYPE_CHECKING:
+    from mtqa.model import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -115,11 +119,11 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def _write(report: object, pairs: list[tuple[str, str | None]]) -> None:
+def _write(report: Report, pairs: list[tuple[str, str | None]]) -> None:
     from mtqa.report import render
 
     for fmt, dest in pairs:
-        text = render(report, fmt)  # type: ignore[arg-type]
+        text = render(report, fmt)
         if dest is None or dest == "-":
             sys.stdout.write(text)
             if not text.endswith("\n"):
@@ -133,7 +137,7 @@ def _write(report: object, pairs: list[tuple[str, str | None]]) -> None:
                 raise UsageError(f"{dest}: cannot write report ({exc.strerror})") from None
 
 
-def _run(args: argparse.Namespace, config_path: str | None) -> object:
+def _run(args: argparse.Namespace, config_path: str | None) -> Report:
     from mtqa import pipeline
     from mtqa.config import Config
 
@@ -150,11 +154,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     pairs = _outputs(args)
     report = _run(args, args.config)
     _write(report, pairs)
-    if report.problems:  # type: ignore[attr-defined]
-        for problem in report.problems:  # type: ignore[attr-defined]
+    if report.problems:
+        for problem in report.problems:
             print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
         return EXIT_ERROR
-    flagged = sum(p.flagged for a in report.articles for p in a.passages)  # type: ignore[attr-defined]
+    flagged = sum(p.flagged for a in report.articles for p in a.passages)
     return EXIT_OK if flagged == 0 or args.exit_zero else EXIT_FINDINGS
 
 
@@ -165,18 +169,17 @@ def cmd_gate(args: argparse.Namespace) -> int:
     gate_cfg = gate.load_gate_config(args.config)
     baseline = _load_baseline(args.baseline) if args.baseline else None
     report = _run(args, args.check_config)
-    result = gate.evaluate(report, gate_cfg, baseline)  # type: ignore[arg-type]
-    report.gate = result.to_dict()  # type: ignore[attr-defined]
+    report.gate = gate.evaluate(report, gate_cfg, baseline)
     _write(report, pairs)
-    for problem in report.problems:  # type: ignore[attr-defined]
+    for problem in report.problems:
         print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
-    print(f"mtqa gate: {'PASS' if result.passed else 'FAIL'}", file=sys.stderr)
-    if report.problems:  # type: ignore[attr-defined]
+    print(f"mtqa gate: {'PASS' if report.gate.passed else 'FAIL'}", file=sys.stderr)
+    if report.problems:
         return EXIT_ERROR
-    return EXIT_OK if result.passed else EXIT_FINDINGS
+    return EXIT_OK if report.gate.passed else EXIT_FINDINGS
 
 
-def _load_baseline(path: str) -> dict:
+def _load_baseline(path: str) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

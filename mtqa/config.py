@@ -25,6 +25,12 @@ def config_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "configs"
 
 
+def resolve_config_path(value: str | os.PathLike[str]) -> Path:
+    """A path named in a config value: absolute as is, else relative to :func:`config_dir`."""
+    p = Path(value)
+    return p if p.is_absolute() else config_dir() / p
+
+
 def load_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file, turning every failure into a one-line ConfigError naming it."""
     try:
@@ -55,7 +61,13 @@ def defaults() -> dict[str, Any]:
     return merged
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any], where: str, origin: str) -> None:
+def merge(base: dict[str, Any], override: Mapping[str, Any], where: str, origin: str) -> None:
+    """Override ``base`` in place with ``override`` (from ``origin``), checked against ``base``.
+
+    ``base`` is the schema: a key it lacks or a value of another type (:func:`same_type`) is a
+    :class:`ConfigError` naming ``origin`` and the dotted key (``where`` prefixes it). Tables
+    with ``_open_table`` set take new keys.
+    """
     for key, value in override.items():
         name = f"{where}.{key}" if where else key
         if key not in base:
@@ -69,23 +81,33 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any], where: str, origin
                 # Tables whose keys are data (e.g. per-language lists) accept new keys.
                 current.update(copy.deepcopy(dict(value)))
                 continue
-            _merge(current, value, name, origin)
+            merge(current, value, name, origin)
             continue
-        if not _same_type(current, value):
-            raise ConfigError(
-                f"{origin}: '{name}' must be {type(current).__name__}, got {type(value).__name__}"
-            )
+        if not same_type(current, value):
+            raise ConfigError(f"{origin}: '{name}' must be {type_name(current)}, got {type_name(value)}")
         base[key] = float(value) if isinstance(current, float) else copy.deepcopy(value)
 
 
-def _same_type(default: Any, value: Any) -> bool:
+def same_type(default: Any, value: Any) -> bool:
+    """Whether ``value`` may replace ``default``: same type, an int for a float, and a list of
+    strings for a list of strings."""
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
     if isinstance(default, float):
         return isinstance(value, (int, float))
     if isinstance(default, list):
-        return isinstance(value, list)
+        strings = bool(default) and all(isinstance(v, str) for v in default)
+        return isinstance(value, list) and (not strings or all(isinstance(v, str) for v in value))
     return isinstance(value, type(default))
+
+
+def type_name(value: Any) -> str:
+    """How an error message names the type of a config value."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "a list", dict: "a table"}
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return "a list of strings"
+    return names.get(type(value), type(value).__name__)
 
 
 class Config:
@@ -101,10 +123,10 @@ class Config:
         data = defaults()
         sources = [str(config_dir() / "defaults")]
         if path is not None:
-            _merge(data, load_toml(Path(path)), "", str(path))
+            merge(data, load_toml(Path(path)), "", str(path))
             sources.append(str(path))
         if overrides:
-            _merge(data, overrides, "", "command line")
+            merge(data, overrides, "", "command line")
         return cls(data, sources)
 
     def section(self, name: str) -> dict[str, Any]:
@@ -122,6 +144,5 @@ class Config:
         return node
 
     def resolve_path(self, value: str) -> Path:
-        """A path in a config value is relative to ``configs/``."""
-        p = Path(value)
-        return p if p.is_absolute() else config_dir() / p
+        """A path in a config value is relative to ``configs/`` (:func:`resolve_config_path`)."""
+        return resolve_config_path(value)

@@ -7,8 +7,16 @@ Interface used by the CLI::
 
 Every threshold is one small rule in :data:`RULES` (name → function measuring each article),
 configured by a table ``[gate.<name>]`` with ``enabled``, ``limit`` and ``action`` (``"fail"``
-or ``"warn"``). The gate judges the report *as written*: it reads ``report.to_dict()``, so
-re-gating a saved JSON report gives the same answer as gating the run that wrote it.
+or ``"warn"``). The gate judges the report *as written*: a typed :class:`~mtqa.model.Report` is
+serialised once with ``to_dict()`` and judged exactly like a saved JSON report (the baseline is
+always one, and ``mtqa gate`` may judge a saved report), so re-gating the JSON gives the same
+answer as gating the run that wrote it: one code path, and the values compared are the rounded
+ones the report publishes. The rules read the schema's keys directly, with no fallbacks; a dict
+that lacks one is not a well-formed report and raises :class:`~mtqa.errors.InputError`.
+
+The result types (:class:`GateResult`, :class:`GateCheck`, :class:`GateDetail` and the
+per-article :class:`ArticleVerdict`) live in :mod:`mtqa.model` beside the report that carries
+them (``Report.gate``); they are re-exported here.
 
 With a baseline (an earlier JSON report), only regressions fail: an article that already
 exceeded a threshold in the baseline, with a value not worse than before, only warns. Articles
@@ -24,20 +32,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mtqa.config import config_dir, load_toml
+from mtqa.config import load_toml, merge, resolve_config_path
 from mtqa.errors import ConfigError, InputError
-from mtqa.model import LANGS, SCHEMA_VERSION, Report
+from mtqa.model import (
+    LANGS,
+    REPORT_WIDE,
+    SCHEMA_VERSION,
+    ArticleVerdict,
+    GateCheck,
+    GateDetail,
+    GateResult,
+    PassageVerdict,
+    Report,
+)
 
 ACTIONS = ("fail", "warn")
 STATUSES = ("pass", "fail", "warn", "skipped")
 SECTION = "gate"
-REPORT_WIDE = "*"  # the article id under which report-wide rules record their detail
+
+__all__ = ["ACTIONS", "REPORT_WIDE", "RULES", "STATUSES", "ArticleVerdict", "GateCheck",
+           "GateDetail", "GateResult", "PassageVerdict", "evaluate", "load_gate_config"]
 
 
 # --- configuration ------------------------------------------------------------------------------
 
 def default_path() -> Path:
-    return config_dir() / "gate.toml"
+    return resolve_config_path("gate.toml")
 
 
 def load_gate_config(path: str | Path | None = None) -> dict[str, Any]:
@@ -62,42 +82,9 @@ def load_gate_config(path: str | Path | None = None) -> dict[str, Any]:
         if SECTION in user:
             if not isinstance(user[SECTION], Mapping):
                 raise ConfigError(f"{path}: '{SECTION}' must be a table")
-            _merge(cfg, user[SECTION], SECTION, origin)
+            merge(cfg, user[SECTION], SECTION, origin)
     _validate(cfg, origin)
     return cfg
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any], where: str, origin: str) -> None:
-    for key, value in override.items():
-        name = f"{where}.{key}"
-        if key not in base:
-            raise ConfigError(f"{origin}: unknown key '{name}' (known here: {', '.join(sorted(base))})")
-        current = base[key]
-        if isinstance(current, dict):
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"{origin}: '{name}' must be a table")
-            _merge(current, value, name, origin)
-        elif not _same_type(current, value):
-            raise ConfigError(f"{origin}: '{name}' must be {_type_name(current)}, "
-                              f"got {_type_name(value)}")
-        else:
-            base[key] = float(value) if isinstance(current, float) else copy.deepcopy(value)
-
-
-def _same_type(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    if isinstance(default, list):
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return isinstance(value, type(default))
-
-
-def _type_name(value: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "a list of strings", dict: "a table"}
-    return names.get(type(value), type(value).__name__)
 
 
 def _validate(cfg: dict[str, Any], origin: str) -> None:
@@ -116,94 +103,6 @@ def _validate(cfg: dict[str, Any], origin: str) -> None:
         problem = RULES[name].check_limit(rule["limit"])
         if problem:
             raise ConfigError(f"{origin}: '{SECTION}.{name}.limit' {problem}")
-
-
-# --- results ------------------------------------------------------------------------------------
-
-@dataclass
-class GateDetail:
-    """One article (or the whole report, ``article == "*"``) exceeding a threshold."""
-
-    article: str
-    source: str
-    observed: Any
-    status: str  # "fail" (a regression, or no baseline) or "warn" (tolerated / warn-only rule)
-    passages: list[str] = field(default_factory=list)
-    baseline: Any = None  # the baseline's value for this article, when it has one
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"article": self.article, "source": self.source, "observed": self.observed,
-                "status": self.status, "passages": list(self.passages),
-                "baseline": self.baseline, "note": self.note}
-
-
-@dataclass
-class GateCheck:
-    """One threshold as judged on this report."""
-
-    name: str
-    description: str
-    limit: Any
-    observed: Any
-    action: str
-    status: str  # pass | fail | warn | skipped
-    details: list[GateDetail] = field(default_factory=list)
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "limit": self.limit,
-                "observed": self.observed, "action": self.action, "status": self.status,
-                "note": self.note, "details": [d.to_dict() for d in self.details]}
-
-
-@dataclass
-class GateResult:
-    """The gate's decision: ``passed`` is False when any check has status ``fail``."""
-
-    passed: bool
-    checks: list[GateCheck]
-    baseline: str | None = None  # the baseline report's signature, when one was given
-
-    def articles(self) -> dict[str, dict[str, Any]]:
-        """Per-article verdicts: status, failed/warned checks and passage verdicts.
-
-        ``passages`` maps a passage id to ``{"status": "fail" | "warn", "checks": [...]}`` for
-        the passage-level rules that name it (a report-wide rule such as ``max_conflicts`` only
-        marks the article).
-        """
-        out: dict[str, dict[str, Any]] = {}
-        for check in self.checks:
-            rule = RULES.get(check.name)
-            for d in check.details:
-                if d.article == REPORT_WIDE:
-                    continue
-                entry = out.setdefault(d.article, {"status": "pass", "source": d.source,
-                                                   "failed": [], "warned": [], "passages": {}})
-                if d.status == "fail":
-                    entry["status"] = "fail"
-                    entry["failed"].append(check.name)
-                else:
-                    if entry["status"] != "fail":
-                        entry["status"] = "warn"
-                    entry["warned"].append(check.name)
-                if rule is not None and not rule.passage_level:
-                    continue
-                for pid in d.passages:
-                    verdict = entry["passages"].setdefault(pid, {"status": d.status, "checks": []})
-                    if d.status == "fail":
-                        verdict["status"] = "fail"
-                    verdict["checks"].append(check.name)
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "verdict": "pass" if self.passed else "fail",
-            "baseline": self.baseline,
-            "checks": [c.to_dict() for c in self.checks],
-            "articles": self.articles(),
-        }
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -233,11 +132,11 @@ class Rule:
 
 
 def _content(article: dict[str, Any]) -> list[dict[str, Any]]:
-    return [p for p in article.get("passages") or [] if p.get("kind", "content") == "content"]
+    return [p for p in article["passages"] if p["kind"] == "content"]
 
 
 def _measure_garble(article: dict[str, Any], limit: Any) -> Measure | None:
-    scored = [p for p in _content(article) if p.get("garble") is not None]
+    scored = [p for p in _content(article) if p["garble"] is not None]
     if not scored:
         return None
     return Measure(max(p["garble"] for p in scored),
@@ -248,20 +147,20 @@ def _measure_share(article: dict[str, Any], limit: Any) -> Measure | None:
     content = _content(article)
     if not content:
         return None
-    flagged = [p["id"] for p in content if p.get("flagged")]
+    flagged = [p["id"] for p in content if p["flagged"]]
     return Measure(round(len(flagged) / len(content), 4), flagged)
 
 
 def _measure_agreement(article: dict[str, Any], limit: Any) -> Measure | None:
-    pairs = [(p["id"], (p.get("evidence") or {})["agreement_chrf"]) for p in _content(article)
-             if "agreement_chrf" in (p.get("evidence") or {})]
+    pairs = [(p["id"], p["evidence"]["agreement_chrf"]) for p in _content(article)
+             if "agreement_chrf" in p["evidence"]]
     if not pairs:
         return None
     return Measure(min(v for _, v in pairs), [pid for pid, v in pairs if v < limit])
 
 
 def _measure_lang(article: dict[str, Any], limit: Any) -> Measure | None:
-    return Measure(article.get("lang") or "none")
+    return Measure(article["lang"] or "none")
 
 
 def _measure_conflicts_article(article: dict[str, Any], limit: Any) -> Measure | None:
@@ -269,25 +168,21 @@ def _measure_conflicts_article(article: dict[str, Any], limit: Any) -> Measure |
 
 
 def _conflicts_report(report: dict[str, Any]) -> Measure | None:
-    summary = (report.get("crosscheck") or {}).get("summary") or {}
-    if "conflict" not in summary:
+    if report["crosscheck"] is None:
         return None
-    return Measure(int(summary["conflict"]))
+    return Measure(int(report["crosscheck"]["summary"]["conflict"]))
 
 
 def _conflict_articles(report: dict[str, Any]) -> dict[str, tuple[int, list[str]]]:
     """Article id → (conflicting mentions, passage ids) from the cross-check facts."""
     out: dict[str, tuple[int, list[str]]] = {}
-    for fact in (report.get("crosscheck") or {}).get("facts") or []:
-        if fact.get("status") != "conflict":
+    for fact in (report["crosscheck"] or {"facts": []})["facts"]:
+        if fact["status"] != "conflict":
             continue
-        for value in fact.get("values") or []:
-            aid = value.get("article")
-            if aid is None:
-                continue
+        for value in fact["values"]:
+            aid, pid = value["article"], value["passage"]
             n, pids = out.get(aid, (0, []))
-            pid = value.get("passage")
-            if pid is not None and pid not in pids:
+            if pid not in pids:
                 pids = [*pids, pid]
             out[aid] = (n + 1, pids)
     return out
@@ -355,9 +250,9 @@ def evaluate(report: Report | Mapping[str, Any], gate_cfg: Mapping[str, Any],
         if schema != SCHEMA_VERSION:
             raise InputError("baseline report", f"has report schema {schema}; this mtqa reads "
                              f"schema {SCHEMA_VERSION} (re-run the baseline with this version)")
-        base_articles = {a["id"]: a for a in baseline.get("articles") or []
-                         if isinstance(a, dict) and "id" in a}
     try:
+        if baseline is not None:
+            base_articles = {a["id"]: a for a in baseline["articles"]}
         checks = [
             _judge(RULES[name], rule, data, baseline, base_articles)
             for name, rule in gate_cfg.items()
@@ -378,7 +273,8 @@ def _judge(rule: Rule, cfg: Mapping[str, Any], report: dict[str, Any],
            baseline: Mapping[str, Any] | None,
            base_articles: dict[str, dict[str, Any]]) -> GateCheck:
     limit, action = cfg["limit"], cfg["action"]
-    check = GateCheck(rule.name, rule.description, limit, None, action, "pass")
+    check = GateCheck(rule.name, rule.description, limit, None, action, "pass",
+                      passage_level=rule.passage_level)
     if not cfg["enabled"]:
         check.status, check.note = "skipped", "disabled in the gate config"
         return check
@@ -404,14 +300,14 @@ def _judge(rule: Rule, cfg: Mapping[str, Any], report: dict[str, Any],
         return check
 
     values: list[Any] = []
-    for article in report.get("articles") or []:
+    for article in report["articles"]:
         measured = rule.measure(article, limit)
         if measured is None:
             continue
         values.append(measured.value)
         if not rule.exceeds(measured.value, limit):
             continue
-        detail = GateDetail(article["id"], article.get("source", ""), measured.value, "fail",
+        detail = GateDetail(article["id"], article["source"], measured.value, "fail",
                             measured.passages)
         previous = None
         if article["id"] in base_articles:
@@ -452,7 +348,4 @@ def _status(check: GateCheck) -> str:
 
 
 def _source_of(report: dict[str, Any], article_id: str) -> str:
-    for article in report.get("articles") or []:
-        if article.get("id") == article_id:
-            return str(article.get("source", ""))
-    return ""
+    return next((str(a["source"]) for a in report["articles"] if a["id"] == article_id), "")

@@ -77,6 +77,7 @@ def _run(inputs: Sequence[str], config: Config, options: RunOptions) -> Report:
             problems.append(Problem(exc.path, exc.problem))
 
     sig: dict[str, object] = {}
+    sig.update(ingest.signature(config.section("ingest")))
     sig.update(lang.signature(config.section("language")))
     sig.update(clean.signature(config.section("clean")))
     sig.update(segment.signature(config.section("segment")))

@@ -5,7 +5,8 @@ Each stage contributes its own keys; the mtqa version always comes last.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 
 def format_signature(parts: Mapping[str, object], version: str) -> str:
@@ -13,6 +14,31 @@ def format_signature(parts: Mapping[str, object], version: str) -> str:
     items = [f"{k}:{_fmt(v)}" for k, v in parts.items() if k != "version"]
     items.append(f"version:{version}")
     return "|".join(items)
+
+
+def code_ranges(codes: Iterable[str]) -> list[str]:
+    """Rule codes compressed per prefix, in order: runs of consecutive numbers become ``a-b``,
+    runs of one prefix are joined by ``,``. ``GARB001 … GARB011, TRAN001 … TRAN006`` gives
+    ``["GARB001-011", "TRAN001-006"]``; ``GARB001, GARB002, GARB005`` gives ``["GARB001-002,005"]``.
+    """
+    by_prefix: dict[str, list[tuple[int, str]]] = {}
+    for code in sorted(set(codes)):
+        m = re.fullmatch(r"(\D*)(\d+)", code)
+        if m is None:  # not PREFIXnnn: kept whole
+            by_prefix.setdefault(code, [])
+            continue
+        by_prefix.setdefault(m.group(1), []).append((int(m.group(2)), m.group(2)))
+    out = []
+    for prefix, numbers in by_prefix.items():
+        runs: list[list[tuple[int, str]]] = []
+        for n in sorted(numbers):
+            if runs and n[0] == runs[-1][-1][0] + 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        parts = [r[0][1] if len(r) == 1 else f"{r[0][1]}-{r[-1][1]}" for r in runs]
+        out.append(prefix + ",".join(parts))
+    return out
 
 
 def parse_signature(sig: str) -> dict[str, str]:

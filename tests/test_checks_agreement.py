@@ -55,9 +55,10 @@ def test_disagreeing_renderings_are_flagged_and_listed_by_the_crosscheck(config:
     missing = [f for f in q.flags if f.code == "XCHK002"]  # 2500 missing from the garbled rendering
     assert [SOURCE[f.start:f.end] for f in missing] == ["2500"]
     section = crosscheck.stories([art], config.section("crosscheck"))
-    assert section is not None and section["translations"]["compared"] == 1
-    (d,) = section["translations"]["disagreements"]
-    assert d["systems"] == ["supplied", "m"] and d["message"] == flag.message
+    assert section is not None and section.translations.compared == 1
+    (d,) = section.translations.disagreements
+    assert d.systems == ("supplied", "m") and d.message == flag.message
+    assert section.summary.per_article["t"].disagreements == 1
 
 
 def test_one_rendering_has_no_agreement(config: Config) -> None:

@@ -42,7 +42,7 @@ def test_unknown_section_is_rejected(tmp_path: Path) -> None:
 def test_wrong_type_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[translate]\ndefault = 3\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"'translate\.default' must be str, got int"):
+    with pytest.raises(ConfigError, match=r"'translate\.default' must be a string, got an integer"):
         Config.load(path)
 
 

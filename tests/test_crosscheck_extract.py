@@ -164,4 +164,4 @@ def test_status_of_numbers(cfg: dict) -> None:
     assert facts.status_of([x, y], cfg)[0] == "corroborated"  # within the 10 % tolerance
     assert facts.status_of([x], cfg)[0] == "single-source"
     status, conflicts = facts.status_of([x, y, z], cfg)
-    assert status == "conflict" and conflicts[0]["a"]["article"] in ("a", "b")
+    assert status == "conflict" and conflicts[0].a.article in ("a", "b")

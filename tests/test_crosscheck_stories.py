@@ -10,7 +10,7 @@ import pytest
 from mtqa import crosscheck, ingest, pipeline
 from mtqa.config import Config
 from mtqa.crosscheck import grouping
-from mtqa.model import Article
+from mtqa.model import Article, CrossCheck, Fact
 
 STORIES = {
     "a-ar": ("ar", "عقدت الولايات المتحدة والعراق يوم السبت أول جولة من المحادثات الرسمية لإنهاء مهمة "
@@ -49,18 +49,22 @@ def test_two_mixed_stories_in_arabic_and_persian(config: Config) -> None:
     arts = _articles(config)
     out = crosscheck.stories(arts, config.section("crosscheck"))
     assert out is not None
-    groups = sorted(sorted(s["articles"]) for s in out["stories"])
+    groups = sorted(sorted(s.articles) for s in out.stories)
     assert groups == [["a-ar", "a-fa"], ["b-ar", "b-fa"]]
-    story_of = {a: s["id"] for s in out["stories"] for a in s["articles"]}
-    for f in out["facts"]:  # articles of different stories never share a fact
-        assert len({story_of[a] for a in f["articles"]}) == 1
-    troops = next(f for f in out["facts"] if f["key"] == "troops|us|iraq")
-    assert troops["status"] == "corroborated" and troops["articles"] == ["a-ar", "a-fa"]
-    held = next(f for f in out["facts"] if f["key"] == "date|talks_held")
-    assert held["status"] == "corroborated"
-    story_a = next(s for s in out["stories"] if "a-ar" in s["articles"])
-    assert story_a["alignments"] and story_a["alignments"][0]["articles"] == ["a-ar", "a-fa"]
-    assert out["summary"]["per_article"]["a-ar"]["corroborated"] >= 2
+    story_of = {a: s.id for s in out.stories for a in s.articles}
+    for f in out.facts:  # articles of different stories never share a fact
+        assert len({story_of[a] for a in f.articles}) == 1
+    troops = next(f for f in out.facts if f.key == "troops|us|iraq")
+    assert troops.status == "corroborated" and troops.articles == ("a-ar", "a-fa")
+    held = next(f for f in out.facts if f.key == "date|talks_held")
+    assert held.status == "corroborated"
+    story_a = next(s for s in out.stories if "a-ar" in s.articles)
+    assert story_a.alignments and story_a.alignments[0].articles == ("a-ar", "a-fa")
+    assert out.summary.per_article["a-ar"].corroborated >= 2
+    counts = out.summary.counts
+    assert counts.of("single-source") == counts.single_source  # one status -> count mapping
+    assert counts.corroborated + counts.conflict + counts.single_source == len(out.facts)
+    assert out.to_dict()["summary"]["single_source"] == counts.single_source
 
 
 def test_stories_of_nothing_is_none(config: Config) -> None:
@@ -72,7 +76,7 @@ def test_signature_has_short_keys(config: Config) -> None:
     assert sig["xc"] == crosscheck.VERSION and "xstory" in sig
 
 
-def _seed_report(seeds_dir: Path) -> dict:
+def _seed_report(seeds_dir: Path) -> CrossCheck:
     config = Config.load()
     arts, _ = ingest.load([str(seeds_dir)], config.section("ingest"))
     arts = [pipeline.prepare(a, config) for a in arts]
@@ -82,62 +86,62 @@ def _seed_report(seeds_dir: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def seed_report(seeds_dir: Path) -> dict:
+def seed_report(seeds_dir: Path) -> CrossCheck:
     return _seed_report(seeds_dir)
 
 
-def _fact(report: dict, key: str) -> dict:
-    return next(f for f in report["facts"] if f["key"] == key)
+def _fact(report: CrossCheck, key: str) -> Fact:
+    return next(f for f in report.facts if f.key == key)
 
 
-def test_seeds_form_one_story(seed_report: dict) -> None:
-    assert len(seed_report["stories"]) == 1 and len(seed_report["stories"][0]["articles"]) == 5
+def test_seeds_form_one_story(seed_report: CrossCheck) -> None:
+    assert len(seed_report.stories) == 1 and len(seed_report.stories[0].articles) == 5
 
 
-def test_seeds_corroborated_troop_counts_and_timeline(seed_report: dict) -> None:
+def test_seeds_corroborated_troop_counts_and_timeline(seed_report: CrossCheck) -> None:
     iraq = _fact(seed_report, "troops|us|iraq")
-    assert iraq["status"] == "corroborated" and len(iraq["articles"]) >= 3
-    assert "2500" in {v["value"] for v in iraq["values"]}
+    assert iraq.status == "corroborated" and len(iraq.articles) >= 3
+    assert "2500" in {v.value for v in iraq.values}
     syria = _fact(seed_report, "troops|us|syria")
-    assert syria["status"] == "corroborated" and len(syria["articles"]) == 2
+    assert syria.status == "corroborated" and len(syria.articles) == 2
     for key, year in (("date|invasion", "2003"), ("date|combat_withdrawal", "2011"),
                       ("date|troops_return", "2014")):
         f = _fact(seed_report, key)
-        assert f["status"] == "corroborated" and {v["value"] for v in f["values"]} == {year}
+        assert f.status == "corroborated" and {v.value for v in f.values} == {year}
 
 
-def test_seeds_conflicts_an_editor_would_raise(seed_report: dict) -> None:
+def test_seeds_conflicts_an_editor_would_raise(seed_report: CrossCheck) -> None:
     announced = _fact(seed_report, "date|talks_announced")
-    assert announced["status"] == "conflict"
-    assert {v["value"].split()[-1] for v in announced["values"]} == {"Thu", "Sun"}
-    assert _fact(seed_report, "date|talks_held")["status"] == "conflict"
+    assert announced.status == "conflict"
+    assert {v.value.split()[-1] for v in announced.values} == {"Thu", "Sun"}
+    assert _fact(seed_report, "date|talks_held").status == "conflict"
     attacks = _fact(seed_report, "attacks|*|*")
-    assert attacks["status"] == "conflict" and {v["value"] for v in attacks["values"]} == {"130", "150"}
+    assert attacks.status == "conflict" and {v.value for v in attacks.values} == {"130", "150"}
     name = _fact(seed_report, "role|pmf_deputy")
-    assert name["status"] == "conflict"
-    assert {v["article"][:3] for v in name["values"]} == {"001", "002"}
+    assert name.status == "conflict"
+    assert {v.article[:3] for v in name.values} == {"001", "002"}
 
 
-def test_seed_conflicts_link_both_sides_with_offsets(seed_report: dict, seeds_dir: Path) -> None:
+def test_seed_conflicts_link_both_sides_with_offsets(seed_report: CrossCheck, seeds_dir: Path) -> None:
     texts = {p.stem: p.read_text(encoding="utf-8") for p in seeds_dir.glob("*.txt")}
-    for f in seed_report["facts"]:
-        if f["status"] != "conflict":
+    for f in seed_report.facts:
+        if f.status != "conflict":
             continue
-        for c in f["conflicts"]:
-            assert c["a"]["article"] != c["b"]["article"] or c["a"]["start"] != c["b"]["start"]
-        for v in f["values"]:
-            if v["side"] == "source" and v["article"] in texts:
-                assert texts[v["article"]].replace("\r\n", "\n")[v["start"]:v["end"]] == v["text"] \
-                    or v["text"] in texts[v["article"]]
-                assert v["passage"].startswith(v["article"] + ":")
+        for c in f.conflicts:
+            assert c.a.article != c.b.article or c.a.start != c.b.start
+        for v in f.values:
+            if v.side == "source" and v.article in texts:
+                assert texts[v.article].replace("\r\n", "\n")[v.start:v.end] == v.text \
+                    or v.text in texts[v.article]
+                assert v.passage.startswith(v.article + ":")
 
 
-def test_seed_offtopic_and_duplicates_are_not_read(seed_report: dict) -> None:
+def test_seed_offtopic_and_duplicates_are_not_read(seed_report: CrossCheck) -> None:
     # 001's appended Lebanon article (offtopic) mentions "60 يوماً" and Mikati; none of it is a fact.
-    for f in seed_report["facts"]:
-        for v in f["values"]:
-            assert "ميقاتي" not in v["text"] and "غوتيريش" not in v["text"]
-    lebanon = [f for f in seed_report["facts"] if "lebanon" in f["key"]]
+    for f in seed_report.facts:
+        for v in f.values:
+            assert "ميقاتي" not in v.text and "غوتيريش" not in v.text
+    lebanon = [f for f in seed_report.facts if "lebanon" in f.key]
     assert lebanon == []
 
 

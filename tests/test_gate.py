@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_report_sample import S, clean_report, make_article, sample_report, with_lang
+from report_fixtures import S, clean_report, make_article, sample_report, with_lang
 
 from mtqa import gate
 from mtqa.errors import ConfigError

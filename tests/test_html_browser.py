@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_report_sample import HOSTILE_IMG, sample_report
+from report_fixtures import HOSTILE_IMG, sample_report
 
 from mtqa import gate
 from mtqa.report import render
@@ -111,7 +111,7 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = sample_report()
-    report.gate = gate.evaluate(report, gate.load_gate_config(None)).to_dict()
+    report.gate = gate.evaluate(report, gate.load_gate_config(None))
     path = tmp_path_factory.mktemp("html") / "report.html"
     path.write_text(render(report, "html"), encoding="utf-8")
     return path

@@ -14,7 +14,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
-from test_report_sample import (
+from report_fixtures import (
     HOSTILE_IMG,
     HOSTILE_SCRIPT,
     SIGNATURE,
@@ -26,9 +26,18 @@ from test_report_sample import (
 from mtqa import gate
 from mtqa.cli import EXTENSIONS
 from mtqa.errors import MtqaError
-from mtqa.model import SCHEMA_VERSION, Article, Flag, Problem, Report
-from mtqa.report import FORMATS, render
-from mtqa.report._util import line_col, position, segments, source_mode
+from mtqa.model import (
+    SCHEMA_VERSION,
+    Article,
+    CrossCheck,
+    Fact,
+    FactMention,
+    Flag,
+    Problem,
+    Report,
+    TranslationComparison,
+)
+from mtqa.report import FORMATS, line_col, position, render, segments, source_mode
 from mtqa.report.github import escape_data, escape_property
 from mtqa.report.html import FLAG_COLOUR, highlight
 from mtqa.report.json_ import jsonl_to_dict
@@ -36,7 +45,7 @@ from mtqa.report.markdown import MAX_BYTES
 
 
 def gated(report: Report, cfg: dict | None = None) -> Report:
-    report.gate = gate.evaluate(report, cfg or gate.load_gate_config(None)).to_dict()
+    report.gate = gate.evaluate(report, cfg or gate.load_gate_config(None))
     return report
 
 
@@ -298,12 +307,15 @@ def test_markdown_stays_under_one_mib_on_a_huge_report() -> None:
                        flags=tuple(("GARB00" + str(k), "name", "m" * 400, "أبو علي") for k in range(10)))
                      for _ in range(10)]
         articles.append(make_article(f"a{i}", f"in/{i}.txt", "ar", [sentences]))
-    facts = [{"id": f"fact-{i}", "type": "number", "label": "n" * 200, "status": "conflict",
-              "values": [{"value": "1", "display": "1" * 100, "article": "a0", "passage": "a0:0"}] * 20}
+    value = FactMention(value="1", display="1" * 100, article="a0", source="in/0.txt",
+                        passage="a0:0", start=0, end=1, text="1")
+    facts = [Fact(id=f"fact-{i}", story="story-1", type="number", key="n", label="n" * 200,
+                  status="conflict", values=(value,) * 20, articles=("a0",))
              for i in range(3000)]
+    crosscheck = CrossCheck.build([a.id for a in articles], [], facts, TranslationComparison())
     report = Report(version="0.1.0", signature=SIGNATURE, articles=articles,
                     problems=[Problem(f"in/bad{i}.txt", "p" * 300) for i in range(3000)],
-                    crosscheck={"facts": facts, "summary": {"conflict": 3000}})
+                    crosscheck=crosscheck)
     gated(report)
     md = render(report, "markdown")
     size = len(md.encode("utf-8"))

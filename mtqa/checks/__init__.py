@@ -44,7 +44,7 @@ from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, evidence, lexicon, pick_translation
 from mtqa.checks.signals import attach_cosines
 from mtqa.checks.text import Lexicon
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 from mtqa.crosscheck import lexicon as crosscheck_lexicon
 from mtqa.model import Agreement, Article, Flag, Passage, Translation
 from mtqa.store import active_store
@@ -80,7 +80,7 @@ def _default_cfg() -> dict[str, Any]:
 
 def model(cfg: dict[str, Any]) -> GarbleModel:
     """The fitted garble model named by ``cfg["model"]`` (path relative to ``configs/``)."""
-    return load_model(config_dir() / cfg["model"])
+    return load_model(resolve_config_path(cfg["model"]))
 
 
 def _thresholds(cfg: dict[str, Any]) -> dict[str, float]:
@@ -208,14 +208,17 @@ def score(articles: list[Article], cfg: Mapping[str, Any],
 
 
 def signature(cfg: Mapping[str, Any], translated: bool) -> dict[str, object]:
-    """Settings that change the checks' results: version, model file hash, thresholds, embedders."""
+    """Settings that change the checks' results: version, model file hash, thresholds, the
+    checks that ran (``chks:GARB001-011+TRAN001-006``, see ``code_ranges``), embedders."""
+    from mtqa.signature import code_ranges
+
     gm = model(cfg)
     acfg = cfg["agreement"]
     sig: dict[str, object] = {
         "chk": VERSION,
         "gm": gm.sha256[:10],
         "thr": f"{cfg['threshold_source']:g}/{cfg['threshold_translated']:g}",
-        "nchk": len(cfg["enabled"]),
+        "chks": code_ranges(c.code for c in enabled_checks(cfg)) or "none",
     }
     if translated:
         sig["qe"] = cfg["embedder"]

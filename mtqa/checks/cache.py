@@ -23,7 +23,7 @@ from typing import Any
 from mtqa.checks.base import Context
 from mtqa.checks.features import Result
 from mtqa.checks.text import wordfreq_version
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 from mtqa.model import Flag
 from mtqa.store import BlobStore, digest, file_sha256, source_sha
 
@@ -51,7 +51,7 @@ def fingerprint(cfg: dict[str, Any]) -> str:
     from mtqa.embed import EMBEDDERS
 
     emb = EMBEDDERS.get(str(cfg.get("embedder")))
-    files = {name: _file_sha(str(config_dir() / name))
+    files = {name: _file_sha(str(resolve_config_path(name)))
              for name in sorted({cfg["model"], *cfg.get("lm", {}).values()})}
     return digest(FORMAT, __version__, cfg, files, wordfreq_version(), _code_sha(),
                   getattr(emb, "revision", None))

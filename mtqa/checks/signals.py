@@ -14,7 +14,7 @@ from typing import Any
 from mtqa.checks.base import Context
 from mtqa.checks.charlm import BOS, CharLM, get_lm, map_text
 from mtqa.checks.text import Token, fold
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 
 
 def word_stats(ctx: Context) -> tuple[float, float, list[Token]]:
@@ -40,7 +40,7 @@ def _lm(ctx: Context) -> CharLM:
     name = ctx.cfg["lm"][lang]
     lm = _LM_BY_NAME.get(name)
     if lm is None:
-        lm = _LM_BY_NAME[name] = get_lm(config_dir() / name)
+        lm = _LM_BY_NAME[name] = get_lm(resolve_config_path(name))
     return lm
 
 

@@ -63,8 +63,8 @@ def _ordinal_before(view: str, a: int, lex: Lex) -> tuple[int, int] | None:
 
 def components(view: str, lex: Lex, cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every date component: {"a", "b", and one of "wd", "m"(+"d","y"), "sm"(+"sd","sy"), "y"}."""
-    y0, y1 = int(cfg.get("year_min", 1900)), int(cfg.get("year_max", 2100))
-    window = int(cfg.get("noun_window", 3))
+    y0, y1 = int(cfg["year_min"]), int(cfg["year_max"])
+    window = int(cfg["noun_window"])
     comps: list[dict[str, Any]] = []
     cues = [(a, b) for _, a, b in lex.day_cues.finditer(view)]
     for key, a, b in lex.weekdays.finditer(view):

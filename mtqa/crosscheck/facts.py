@@ -17,7 +17,7 @@ from typing import Any
 from mtqa.crosscheck import dates, lexicon, names, numbers
 from mtqa.crosscheck.mention import Mention
 from mtqa.crosscheck.text import View
-from mtqa.model import Article, Passage
+from mtqa.model import Article, Conflict, Fact, FactStatus, Passage
 
 
 def runs(article: Article) -> list[list[Passage]]:
@@ -40,7 +40,7 @@ def extract_text(text: str, start: int, end: int, cfg: Mapping[str, Any], side: 
     """Mentions in ``text[start:end]`` with ``start``/``end``/``text`` set to original offsets."""
     lex = lexicon.get(cfg, "src" if side == "source" else "en")
     view = View.of(text, start, end)
-    types = set(cfg.get("fact_types", ["number", "date", "name"]))
+    types = set(cfg["fact_types"])
     out: list[Mention] = []
     date_mentions, spans = dates.extract(view.norm, lex, cfg)
     if "date" in types:
@@ -67,7 +67,7 @@ def extract_article(article: Article, cfg: Mapping[str, Any]) -> list[Mention]:
             p = run[max(0, bisect.bisect_right(starts, m.start) - 1)]
             m.article, m.source, m.passage = article.id, article.source, p.id
             out.append(m)
-    if cfg.get("translation_facts", True):
+    if cfg["translation_facts"]:
         for p in article.content():
             if not p.translations or not p.translations[0].text.strip():
                 continue
@@ -101,12 +101,12 @@ def _numbers_agree(a: Mapping[str, Any], b: Mapping[str, Any], cfg: Mapping[str,
     x, y = float(a["num"]), float(b["num"])
     if x == y:
         return True
-    if cfg.get("bounds_compatible", False):
+    if cfg["bounds_compatible"]:
         for p, u, w in ((a, x, y), (b, y, x)):
             if (p.get("bound") == "more" and w >= u) or (p.get("bound") == "less" and w <= u):
                 return True
     if a.get("approx") or b.get("approx"):
-        return abs(x - y) <= float(cfg.get("approx_tolerance", 0.1)) * max(abs(x), abs(y))
+        return abs(x - y) <= float(cfg["approx_tolerance"]) * max(abs(x), abs(y))
     return False
 
 
@@ -116,7 +116,7 @@ def _is_vague(m: Mention) -> bool:
 
 def resolve_unqualified(mentions: list[Mention], cfg: Mapping[str, Any]) -> None:
     """Attach "troops|us|*" to the one "troops|us|<place>" of the story it agrees with (in place)."""
-    if not cfg.get("resolve_unqualified", True):
+    if not cfg["resolve_unqualified"]:
         return
     by_key: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
@@ -139,8 +139,8 @@ def resolve_unqualified(mentions: list[Mention], cfg: Mapping[str, Any]) -> None
 
 
 def merge(mentions: Sequence[Mention], story: str, cfg: Mapping[str, Any],
-          start_id: int = 1) -> list[dict[str, Any]]:
-    """Facts (schema dicts) of one story's mentions, grouped by key."""
+          start_id: int = 1) -> list[Fact]:
+    """Facts of one story's mentions, grouped by key."""
     groups: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         groups[m.key].append(m)
@@ -148,19 +148,11 @@ def merge(mentions: Sequence[Mention], story: str, cfg: Mapping[str, Any],
     for n, (key, ms) in enumerate(sorted(groups.items()), start=start_id):
         ms.sort(key=lambda m: (m.article, m.side != "source", m.start))
         status, conflicts = status_of(ms, cfg)
-        fact = {
-            "id": f"fact-{n}",
-            "story": story,
-            "type": ms[0].type,
-            "key": key,
-            "label": ms[0].label,
-            "status": status,
-            "values": [m.to_value() for m in ms],
-            "articles": sorted({m.article for m in ms}),
-        }
-        if conflicts:
-            fact["conflicts"] = conflicts
-        facts.append(fact)
+        facts.append(Fact(id=f"fact-{n}", story=story, type=ms[0].type, key=key,
+                          label=ms[0].label, status=status,
+                          values=tuple(m.to_value() for m in ms),
+                          articles=tuple(sorted({m.article for m in ms})),
+                          conflicts=tuple(conflicts)))
     return facts
 
 
@@ -176,13 +168,13 @@ def _deciding(ms: Iterable[Mention]) -> list[Mention]:
     return out
 
 
-def status_of(ms: Sequence[Mention], cfg: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def status_of(ms: Sequence[Mention], cfg: Mapping[str, Any]) -> tuple[FactStatus, list[Conflict]]:
     """("corroborated" | "conflict" | "single-source", the disagreeing value pairs)."""
     deciding = _deciding(ms)
     precise = [m for m in deciding if not _is_vague(m)]
     vague = [m for m in deciding if _is_vague(m)]
     conflicts = []
-    checked = precise + (vague if cfg.get("vague_conflicts", True) else [])
+    checked = precise + (vague if cfg["vague_conflicts"] else [])
     for i, x in enumerate(checked):
         for y in checked[i + 1:]:
             if x.article == y.article and x.side != y.side:
@@ -190,13 +182,8 @@ def status_of(ms: Sequence[Mention], cfg: Mapping[str, Any]) -> tuple[str, list[
             if _is_vague(x) and _is_vague(y):
                 continue
             if not compatible(x, y, cfg):
-                conflicts.append({"a": _ref(x), "b": _ref(y)})
+                conflicts.append(Conflict(x.to_value(), y.to_value()))
     if conflicts:
         return "conflict", conflicts[:20]
     articles = {m.article for m in precise} or {m.article for m in vague}
     return ("corroborated" if len(articles) >= 2 else "single-source"), []
-
-
-def _ref(m: Mention) -> dict[str, Any]:
-    return {"article": m.article, "passage": m.passage, "start": m.start, "end": m.end,
-            "value": m.value, "display": m.display, "side": m.side}

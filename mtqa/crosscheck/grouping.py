@@ -28,7 +28,7 @@ import numpy as np
 from mtqa import __version__
 from mtqa.crosscheck.mention import Mention
 from mtqa.crosscheck.text import View
-from mtqa.model import Article, Passage
+from mtqa.model import Alignment, Article, Passage
 from mtqa.store import active_store, digest, source_sha
 
 
@@ -119,11 +119,11 @@ def group(articles: Sequence[Article], cfg: Mapping[str, Any]) -> list[list[int]
         return []
     if len(articles) == 1:
         return [[0]]
-    texts = [lead(a, int(cfg.get("lead_chars", 256))) for a in articles]
-    vecs = get_embedder(str(cfg.get("story_embedder", "e5-small"))).encode(texts)
-    edges = neighbours(np.asarray(vecs, dtype=np.float32), int(cfg.get("story_neighbours", 10)),
-                       float(cfg.get("story_threshold", 0.86)), int(cfg.get("exact_max", 5000)),
-                       int(cfg.get("lsh_bits", 12)), int(cfg.get("lsh_tables", 8)))
+    texts = [lead(a, int(cfg["lead_chars"])) for a in articles]
+    vecs = get_embedder(str(cfg["story_embedder"])).encode(texts)
+    edges = neighbours(np.asarray(vecs, dtype=np.float32), int(cfg["story_neighbours"]),
+                       float(cfg["story_threshold"]), int(cfg["exact_max"]),
+                       int(cfg["lsh_bits"]), int(cfg["lsh_tables"]))
     return components(len(articles), edges)
 
 
@@ -132,8 +132,15 @@ ALIGN_FORMAT = 1
 
 
 def align(articles: Sequence[Article], mentions: Sequence[Mention],
-          cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+          cfg: Mapping[str, Any]) -> list[Alignment]:
     """Aligned passage pairs of different articles of one story (see the module docstring)."""
+    return [Alignment(tuple(d["passages"]), tuple(d["articles"]), d["score"], tuple(d["shared"]))
+            for d in _cached_align(articles, mentions, cfg)]
+
+
+def _cached_align(articles: Sequence[Article], mentions: Sequence[Mention],
+                  cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """:func:`_align`'s pairs (as stored in the results cache), read back when stored before."""
     passages = [p for a in articles for p in a.content()]
     if len({p.article_id for p in passages}) < 2:
         return []
@@ -170,8 +177,8 @@ def _align_code_sha() -> str:
 def _align(passages: Sequence[Passage], anchors: Mapping[str, set[str]],
            cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     x = char_ngram_matrix([View.of(p.text).norm for p in passages], 3)
-    k = int(cfg.get("align_neighbours", 3))
-    thr = float(cfg.get("align_threshold", 0.35))
+    k = int(cfg["align_neighbours"])
+    thr = float(cfg["align_threshold"])
     best: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for i, j, s in _similar_pairs(x, ALIGN_BLOCK):
         if passages[i].article_id == passages[j].article_id:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from mtqa.crosscheck.text import Lexicon, lexicon_data, norm_phrase, table_lexicon
+from mtqa.crosscheck.text import Lexicon, lexicon_data, lexicon_path, norm_phrase, table_lexicon
 from mtqa.errors import ConfigError
 
 
@@ -152,11 +152,5 @@ def _compile(path_key: str, side: str) -> Lex:
 
 def get(cfg: Mapping[str, Any], side: str) -> Lex:
     """The compiled lexicon for ``side`` ("src" or "en") named by ``cfg["lexicon"]``."""
-    from pathlib import Path
-
-    from mtqa.config import config_dir
-
     lexicon_data(cfg)  # validates the path and reads it once
-    value = str(cfg.get("lexicon", "crosscheck_lexicon.toml"))
-    path = Path(value) if Path(value).is_absolute() else config_dir() / value
-    return _compile(str(path), side)
+    return _compile(str(lexicon_path(cfg)), side)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mtqa.model import FactMention
+
 
 @dataclass
 class Mention:
@@ -26,7 +28,9 @@ class Mention:
     text: str = ""
     side: str = "source"
 
-    def to_value(self) -> dict[str, Any]:
-        return {"value": self.value, "display": self.display, "article": self.article,
-                "source": self.source, "passage": self.passage, "start": self.start,
-                "end": self.end, "text": self.text, "side": self.side}
+    def to_value(self) -> FactMention:
+        """The mention as the report keeps it, once placed in its article."""
+        return FactMention(value=self.value, display=self.display, article=self.article,
+                           source=self.source, passage=self.passage, start=self.start,
+                           end=self.end, text=self.text,
+                           side="translation" if self.side == "translation" else "source")

@@ -114,7 +114,7 @@ def _contained(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 
 def extract(view: str, lex: Lex, cfg: Mapping[str, Any]) -> list[Mention]:
     """Entity and role name mentions in the normalised ``view``."""
-    max_words = int(cfg.get("name_max_words", 4))
+    max_words = int(cfg["name_max_words"])
     out: list[Mention] = []
     for key, a, b in lex.entities.finditer(view):
         out.append(Mention("name", f"name|{key}", lex.entity_labels.get(key, key), f"entity:{key}",

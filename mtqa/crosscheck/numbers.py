@@ -109,9 +109,9 @@ def _nearest(lex_hits: list[tuple[str, int, int]], pos: int) -> tuple[str, int, 
 def extract(view: str, lex: Lex, cfg: Mapping[str, Any], blocked: list[tuple[int, int]],
             year_spans: set[tuple[int, int]] | None = None) -> list[Mention]:
     """Number mentions in the normalised ``view``; ``blocked`` spans (dates) are skipped."""
-    window = int(cfg.get("noun_window", 3))
-    cue_window = int(cfg.get("cue_window", 30))
-    y0, y1 = int(cfg.get("year_min", 1900)), int(cfg.get("year_max", 2100))
+    window = int(cfg["noun_window"])
+    cue_window = int(cfg["cue_window"])
+    y0, y1 = int(cfg["year_min"]), int(cfg["year_max"])
     spans = _number_spans(view, lex, blocked)
     out: list[Mention] = []
     prev: tuple[int, str, str | None, int] | None = None  # (end, noun, nationality, sentence start)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mtqa.config import config_dir
+from mtqa.config import resolve_config_path
 from mtqa.errors import ConfigError
 
 # Word characters: letters and digits of every script, plus tatweel (kept inside words).
@@ -164,13 +164,14 @@ def _read_lexicon(path: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
+def lexicon_path(cfg: Mapping[str, Any]) -> Path:
+    """The lexicon file named by ``cfg["lexicon"]`` (a path relative to ``configs/``)."""
+    return resolve_config_path(str(cfg["lexicon"]))
+
+
 def lexicon_data(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """The lexicon tables named by ``cfg["lexicon"]`` (a path relative to ``configs/``)."""
-    value = str(cfg.get("lexicon", "crosscheck_lexicon.toml"))
-    path = Path(value)
-    if not path.is_absolute():
-        path = config_dir() / path
-    return _read_lexicon(str(path))
+    """The lexicon tables named by ``cfg["lexicon"]``."""
+    return _read_lexicon(str(lexicon_path(cfg)))
 
 
 def table_lexicon(table: Mapping[str, Any], side: str, prefixes: bool = True) -> Lexicon:

@@ -4,6 +4,8 @@ Interface used by the CLI::
 
     FORMATS: dict[str, Reporter]        # name -> reporter, in the order shown in --help
     render(report: Report, fmt: str) -> str
+    position(article, start, end) -> Position   # where a span lies in its input file (and
+    line_col, segments, source_mode)             # the helpers the reporters share)
 
 Each reporter lives in its own module and is imported only when chosen, so rendering JSON never
 imports the HTML or XML machinery. See docs/report-schema.md for every format's contract.
@@ -17,6 +19,10 @@ from dataclasses import dataclass
 
 from mtqa.errors import MtqaError
 from mtqa.model import Report
+from mtqa.report._util import Position, line_col, position, segments, source_mode
+
+__all__ = ["FORMATS", "Position", "Reporter", "line_col", "position", "render", "segments",
+           "source_mode"]
 
 RenderFn = Callable[[Report], str]
 

@@ -21,7 +21,17 @@ from itertools import pairwise
 from pathlib import PurePath
 from typing import Any
 
-from mtqa.model import Article, Flag, Passage, Report
+from mtqa.model import (
+    Article,
+    ArticleVerdict,
+    Disagreement,
+    Fact,
+    Flag,
+    GateResult,
+    Passage,
+    PassageVerdict,
+    Report,
+)
 
 RECORD_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
 EXTRACTED_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".xml", ".rss", ".atom", ".feed"})
@@ -158,46 +168,41 @@ class Index:
         self.passages: dict[str, tuple[Article, Passage]] = {
             p.id: (a, p) for a in report.articles for p in a.passages
         }
-        gate = report.gate or {}
-        self.gate_articles: dict[str, dict[str, Any]] = dict(gate.get("articles") or {})
-        self.facts_by_passage: dict[str, list[dict[str, Any]]] = {}
+        self.gate_articles: dict[str, ArticleVerdict] = (
+            report.gate.articles() if report.gate is not None else {})
+        self.facts_by_passage: dict[str, list[Fact]] = {}
         for fact in self.facts():
-            for value in fact.get("values") or []:
-                pid = value.get("passage")
-                if pid is not None:
-                    bucket = self.facts_by_passage.setdefault(str(pid), [])
-                    if fact not in bucket:
-                        bucket.append(fact)
+            for value in fact.values:
+                bucket = self.facts_by_passage.setdefault(value.passage, [])
+                if fact not in bucket:
+                    bucket.append(fact)
 
-    def facts(self) -> list[dict[str, Any]]:
-        cc = self.report.crosscheck or {}
-        return [f for f in cc.get("facts") or [] if isinstance(f, dict)]
+    def facts(self) -> tuple[Fact, ...]:
+        return self.report.crosscheck.facts if self.report.crosscheck is not None else ()
 
-    def conflicts(self) -> list[dict[str, Any]]:
-        return [f for f in self.facts() if f.get("status") == "conflict"]
+    def conflicts(self) -> list[Fact]:
+        return [f for f in self.facts() if f.status == "conflict"]
 
-    def disagreements(self) -> list[dict[str, Any]]:
-        cc = self.report.crosscheck or {}
-        tr = cc.get("translations") or {}
-        return [d for d in tr.get("disagreements") or [] if isinstance(d, dict)]
+    def disagreements(self) -> tuple[Disagreement, ...]:
+        cc = self.report.crosscheck
+        return cc.translations.disagreements if cc is not None else ()
 
     def gate_status(self, article_id: str) -> str | None:
         """``"pass" | "warn" | "fail"`` for an article when a gate ran, else None."""
         if self.report.gate is None:
             return None
         entry = self.gate_articles.get(article_id)
-        return str(entry.get("status", "pass")) if entry else "pass"
+        return entry.status if entry else "pass"
 
-    def gate_passage(self, article_id: str, passage_id: str) -> dict[str, Any] | None:
-        """The gate's verdict on one passage: ``{"status": "fail" | "warn", "checks": [...]}``."""
-        entry = self.gate_articles.get(article_id) or {}
-        verdict = (entry.get("passages") or {}).get(passage_id)
-        return verdict if isinstance(verdict, dict) else None
+    def gate_passage(self, article_id: str, passage_id: str) -> PassageVerdict | None:
+        """The gate's verdict on one passage (status ``fail`` or ``warn``, and its checks)."""
+        entry = self.gate_articles.get(article_id)
+        return entry.passages.get(passage_id) if entry is not None else None
 
     def gate_passage_status(self, article_id: str, passage_id: str) -> str | None:
         """The gate's verdict on one passage (``"fail"``/``"warn"``), or None."""
         verdict = self.gate_passage(article_id, passage_id)
-        return str(verdict.get("status")) if verdict else None
+        return verdict.status if verdict else None
 
 
 def verdict(report: Report) -> tuple[str, str]:
@@ -214,12 +219,11 @@ def verdict(report: Report) -> tuple[str, str]:
               f"article{'s' if len(articles) != 1 else ''}")
     if report.problems:
         counts += f"; {len(report.problems)} input problem{'s' if len(report.problems) != 1 else ''}"
-    gate = report.gate
+    gate: GateResult | None = report.gate
     if gate is not None:
-        checks = gate.get("checks") or []
-        failed = [c["name"] for c in checks if c.get("status") == "fail"]
-        warned = [c["name"] for c in checks if c.get("status") == "warn"]
-        if not gate.get("passed", not failed):
+        failed = [c.name for c in gate.checks if c.status == "fail"]
+        warned = [c.name for c in gate.checks if c.status == "warn"]
+        if not gate.passed:
             return "fail", f"gate FAILED ({', '.join(failed) or 'see checks'}); {counts}"
         if warned:
             return "warn", f"gate passed with warnings ({', '.join(warned)}); {counts}"

@@ -19,9 +19,7 @@ message ``%``, ``\\r``, ``\\n`` become ``%25``, ``%0D``, ``%0A``; in properties 
 
 from __future__ import annotations
 
-from typing import Any
-
-from mtqa.model import Article, Passage, Report
+from mtqa.model import Article, Fact, Passage, Report
 from mtqa.report._util import Index, Position, clip, fmt_num, position, shorten, where
 
 MAX_MESSAGE = 2000  # characters of message per annotation (the rest is cut with …)
@@ -53,8 +51,8 @@ def command(level: str, message: str, file: str | None = None, pos: Position | N
 
 
 def _passage_line(article: Article, p: Passage, idx: Index) -> str:
-    verdict = idx.gate_passage(article.id, p.id) or {}
-    gate = verdict.get("status")
+    verdict = idx.gate_passage(article.id, p.id)
+    gate = verdict.status if verdict is not None else None
     level = "error" if gate == "fail" else "warning"
     reasons = []
     for f in p.flags:
@@ -64,7 +62,7 @@ def _passage_line(article: Article, p: Passage, idx: Index) -> str:
         side = " (translation)" if f.side == "translation" else ""
         reasons.append(f"{f.code} {f.name}{side}{at}: {clip(f.message, 300)}")
     codes = sorted({f.code for f in p.flags})
-    checks = list(verdict.get("checks") or [])
+    checks = list(verdict.checks) if verdict is not None else []
     what = "garbled passage" if p.flagged else "passage"
     title = f"mtqa: {what} {p.id}" + (f" ({', '.join(codes)})" if codes else "")
     head = f"Passage {p.id} (garble {fmt_num(p.garble)}"
@@ -76,32 +74,31 @@ def _passage_line(article: Article, p: Passage, idx: Index) -> str:
     return command(level, message, article.source, position(article, p.start, p.end), title)
 
 
-def _conflict_line(fact: dict[str, Any], idx: Index) -> str:
-    values = [v for v in fact.get("values") or [] if isinstance(v, dict)]
+def _conflict_line(fact: Fact, idx: Index) -> str:
     anchor_file: str | None = None
     pos: Position | None = None
-    for v in sorted(values, key=lambda v: v.get("side") != "source"):
-        found = idx.passages.get(str(v.get("passage")))
-        article = idx.articles.get(str(v.get("article"))) or (found[0] if found else None)
+    for v in sorted(fact.values, key=lambda v: v.side != "source"):
+        found = idx.passages.get(v.passage)
+        article = idx.articles.get(v.article) or (found[0] if found else None)
         if article is None:
             continue
         anchor_file = article.source
-        if v.get("side") == "source" and isinstance(v.get("start"), int):
-            pos = position(article, v["start"], v.get("end", v["start"]))
+        if v.side == "source":
+            pos = position(article, v.start, v.end)
         elif found is not None:
             pos = position(article, found[1].start, found[1].end)
         break
     shown = []
-    for v in values:
-        article = idx.articles.get(str(v.get("article")))
-        loc = v.get("source") or (article.source if article else "?")
-        if article is not None and isinstance(v.get("start"), int) and v.get("side") == "source":
-            loc = where(article, v["start"])
-        shown.append(f"{v.get('display') or v.get('value')} ({loc})")
-    label = fact.get("label") or fact.get("key") or fact.get("id")
+    for v in fact.values:
+        article = idx.articles.get(v.article)
+        loc = v.source or (article.source if article else "?")
+        if article is not None and v.side == "source":
+            loc = where(article, v.start)
+        shown.append(f"{v.display or v.value} ({loc})")
+    label = fact.label or fact.key or fact.id
     message = f"Outlets disagree on {label}: " + "; ".join(shown)
-    return command("warning", message, anchor_file or (values[0].get("source") if values else None),
-                   pos, f"mtqa: cross-check conflict ({fact.get('type', 'fact')})")
+    return command("warning", message, anchor_file or (fact.values[0].source if fact.values else None),
+                   pos, f"mtqa: cross-check conflict ({fact.type or 'fact'})")
 
 
 def render(report: Report) -> str:
@@ -115,14 +112,14 @@ def render(report: Report) -> str:
                 lines.append(_passage_line(article, p, idx))
                 named.add(p.id)
         entry = idx.gate_articles.get(article.id)
-        if entry and entry.get("status") in ("fail", "warn") and not named:
-            level = "error" if entry["status"] == "fail" else "warning"
-            checks = entry.get("failed") if level == "error" else entry.get("warned")
+        if entry is not None and entry.status in ("fail", "warn") and not named:
+            level = "error" if entry.status == "fail" else "warning"
+            checks = entry.failed if level == "error" else entry.warned
             detail = f"language {article.lang or 'not identified'}; " \
-                if "required_langs" in (checks or []) else ""
+                if "required_langs" in checks else ""
             lines.append(command(level, f"Article {article.id}: {detail}gate "
                                  f"{'failed' if level == 'error' else 'warned'} on "
-                                 f"{', '.join(checks or [])}", article.source,
+                                 f"{', '.join(checks)}", article.source,
                                  position(article, 0, 0), f"mtqa gate: {article.id}"))
     for fact in idx.conflicts():
         lines.append(_conflict_line(fact, idx))

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from mtqa.model import Article, Flag, Passage, Report, Translation
+from mtqa.model import REPORT_WIDE, Article, Flag, Passage, Report, Translation
 from mtqa.report._util import (
     Index,
     fmt_num,
@@ -280,31 +280,31 @@ def _gate(report: Report) -> list[str]:
     if gate is None:
         return []
     out = ['<h2 id="gate">Gate</h2>']
-    if gate.get("baseline"):
+    if gate.baseline:
         out.append(f'<p class="meta">Compared with baseline <span class="sig">'
-                   f"{esc(gate['baseline'])}</span>: only regressions fail.</p>")
+                   f"{esc(gate.baseline)}</span>: only regressions fail.</p>")
     out.append('<table class="grid"><thead><tr><th>Check</th><th>Limit</th><th>Observed</th>'
                "<th>Action</th><th>Result</th><th>Over the limit</th></tr></thead><tbody>")
-    for c in gate.get("checks") or []:
+    for c in gate.checks:
         items = []
-        for d in c.get("details") or []:
-            if d.get("article") == "*":
+        for d in c.details:
+            if d.article == REPORT_WIDE:
                 continue
-            links = ", ".join(f'<a href="{esc(anchor(str(pid)))}">{esc(pid)}</a>'
-                              for pid in (d.get("passages") or [])[:10])
-            more = len(d.get("passages") or []) - 10
+            links = ", ".join(f'<a href="{esc(anchor(pid))}">{esc(pid)}</a>'
+                              for pid in d.passages[:10])
+            more = len(d.passages) - 10
             if more > 0:
                 links += f", … {more} more"
-            note = f' <span class="meta">{esc(d["note"])}</span>' if d.get("note") else ""
-            items.append(f'<li>{_badge(str(d.get("status")))} <a href="'
-                         f'{esc(anchor(_article_anchor(str(d.get("article")))))}">'
-                         f'{esc(d.get("article"))}</a>: {esc(fmt_num(d.get("observed")))}'
+            note = f' <span class="meta">{esc(d.note)}</span>' if d.note else ""
+            items.append(f'<li>{_badge(d.status)} <a href="'
+                         f'{esc(anchor(_article_anchor(d.article)))}">'
+                         f'{esc(d.article)}</a>: {esc(fmt_num(d.observed))}'
                          f"{' — ' + links if links else ''}{note}</li>")
-        detail = f'<ul class="plain">{"".join(items)}</ul>' if items else esc(c.get("note") or "—")
-        out.append(f"<tr><td><b>{esc(c.get('name'))}</b><br><span class=\"meta\">"
-                   f"{esc(c.get('description'))}</span></td><td>{esc(fmt_num(c.get('limit')))}</td>"
-                   f"<td>{esc(fmt_num(c.get('observed')))}</td><td>{esc(c.get('action'))}</td>"
-                   f"<td>{_badge(str(c.get('status')))}</td><td>{detail}</td></tr>")
+        detail = f'<ul class="plain">{"".join(items)}</ul>' if items else esc(c.note or "—")
+        out.append(f"<tr><td><b>{esc(c.name)}</b><br><span class=\"meta\">"
+                   f"{esc(c.description)}</span></td><td>{esc(fmt_num(c.limit))}</td>"
+                   f"<td>{esc(fmt_num(c.observed))}</td><td>{esc(c.action)}</td>"
+                   f"<td>{_badge(c.status)}</td><td>{detail}</td></tr>")
     out.append("</tbody></table>")
     return out
 
@@ -319,37 +319,32 @@ def _problems(report: Report) -> list[str]:
 
 
 def _facts(idx: Index) -> list[str]:
-    facts = idx.facts()
-    if not facts:
+    cc = idx.report.crosscheck
+    if cc is None or not cc.facts:
         return []
-    cc = idx.report.crosscheck or {}
-    summary = cc.get("summary") or {}
-    stories = {s.get("id"): s for s in cc.get("stories") or [] if isinstance(s, dict)}
+    stories = {s.id: s for s in cc.stories}
+    counts = cc.summary.counts
     order = {"conflict": 0, "corroborated": 1, "single-source": 2}
-    facts = sorted(facts, key=lambda f: order.get(str(f.get("status")), 3))
+    facts = sorted(cc.facts, key=lambda f: order[f.status])
     out = [f'<h2 id="facts">Cross-check: facts across outlets ({len(facts)})</h2>',
-           f'<p class="meta">{esc(summary.get("conflict", 0))} conflicting, '
-           f'{esc(summary.get("corroborated", 0))} corroborated, '
-           f'{esc(summary.get("single_source", 0))} single-source; '
-           f'{esc(summary.get("stories", len(stories)))} stor{"y" if len(stories) == 1 else "ies"}.</p>',
+           f'<p class="meta">{esc(counts.conflict)} conflicting, '
+           f'{esc(counts.corroborated)} corroborated, '
+           f'{esc(counts.single_source)} single-source; '
+           f'{esc(cc.summary.stories)} stor{"y" if len(stories) == 1 else "ies"}.</p>',
            '<table class="grid"><thead><tr><th>Status</th><th>Fact</th><th>Type</th><th>Story</th>'
            "<th>Values (each links to its passage)</th></tr></thead><tbody>"]
     for f in facts:
         values = []
-        for v in f.get("values") or []:
-            if not isinstance(v, dict):
-                continue
-            label = esc(v.get("display") or v.get("value"))
-            pid = v.get("passage")
-            link = f'<a href="{esc(anchor(str(pid)))}" title="{esc(v.get("text"))}">{label}</a>' \
-                if pid is not None else label
-            values.append(f'<li>{link} <span class="meta">{esc(v.get("article"))}'
-                          f"{' · translation' if v.get('side') == 'translation' else ''}</span></li>")
-        story = stories.get(f.get("story"), {})
-        status = str(f.get("status"))
-        out.append(f'<tr id="{esc(f.get("id"))}"><td>{_badge(status)}</td>'
-                   f"<td>{esc(f.get('label') or f.get('key'))}</td><td>{esc(f.get('type'))}</td>"
-                   f"<td>{esc(shorten(str(story.get('title') or f.get('story') or ''), 80))}</td>"
+        for v in f.values:
+            label = esc(v.display or v.value)
+            link = f'<a href="{esc(anchor(v.passage))}" title="{esc(v.text)}">{label}</a>'
+            values.append(f'<li>{link} <span class="meta">{esc(v.article)}'
+                          f"{' · translation' if v.side == 'translation' else ''}</span></li>")
+        story = stories.get(f.story)
+        title = story.title if story is not None and story.title else f.story
+        out.append(f'<tr id="{esc(f.id)}"><td>{_badge(f.status)}</td>'
+                   f"<td>{esc(f.label or f.key)}</td><td>{esc(f.type)}</td>"
+                   f"<td>{esc(shorten(title, 80))}</td>"
                    f'<td><ul class="plain vals">{"".join(values)}</ul></td></tr>')
     out.append("</tbody></table>")
     return out
@@ -363,12 +358,12 @@ def _disagreements(idx: Index) -> list[str]:
            '<table class="grid"><thead><tr><th>Passage</th><th>chrF</th><th>cosine</th>'
            "<th>Renderings</th></tr></thead><tbody>"]
     for d in items:
-        pid = str(d.get("passage"))
+        pid = d.passage
         renders = "".join(f'<li><b>{esc(name)}</b>: <span class="txt" dir="ltr" lang="en">'
                           f"{esc(text)}</span></li>"
-                          for name, text in (d.get("renderings") or {}).items())
+                          for name, text in d.renderings.items())
         out.append(f'<tr><td><a href="{esc(anchor(pid))}">{esc(pid)}</a></td>'
-                   f"<td>{esc(fmt_num(d.get('chrf'), 1))}</td><td>{esc(fmt_num(d.get('cosine')))}</td>"
+                   f"<td>{esc(fmt_num(d.chrf, 1))}</td><td>{esc(fmt_num(d.cosine))}</td>"
                    f'<td><ul class="plain">{renders}</ul></td></tr>')
     out.append("</tbody></table>")
     return out
@@ -378,7 +373,7 @@ def _article(article: Article, idx: Index) -> list[str]:
     content = article.content()
     flagged = sum(p.flagged for p in article.passages)
     gate = idx.gate_status(article.id)
-    entry = idx.gate_articles.get(article.id) or {}
+    entry = idx.gate_articles.get(article.id)
     bits = [f"source {esc(article.source)}"]
     pos = position(article, 0, 0)
     if pos.line is not None and article.line > 1:
@@ -396,7 +391,7 @@ def _article(article: Article, idx: Index) -> list[str]:
             bits.append(esc(shorten(url, 80)))
     gate_html = ""
     if gate:
-        names = entry.get("failed") or entry.get("warned") or []
+        names = (entry.failed or entry.warned) if entry is not None else []
         gate_html = f" {_badge(gate, 'gate ' + gate)}" + (
             f' <span class="meta">{esc(", ".join(names))}</span>' if names else "")
     title = f'<span class="meta" {_lang_attrs(article.lang)}>{esc(article.title)}</span>' \
@@ -452,8 +447,8 @@ def _passage(article: Article, p: Passage, idx: Index) -> str:
         meta.append(f'<span class="meta">agreement chrF {esc(fmt_num(p.evidence["agreement_chrf"], 1))}'
                     "</span>")
     for fact in idx.facts_by_passage.get(p.id, []):
-        meta.append(f'<a href="{esc(anchor(str(fact.get("id"))))}" class="meta">'
-                    f'{esc(fact.get("label") or fact.get("id"))}</a> {_badge(str(fact.get("status")))}')
+        meta.append(f'<a href="{esc(anchor(fact.id))}" class="meta">'
+                    f'{esc(fact.label or fact.id)}</a> {_badge(fact.status)}')
     reasons = ""
     if p.flags:
         items = "".join(

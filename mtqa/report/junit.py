@@ -18,7 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from mtqa.model import Article, Report
+from mtqa.model import Article, ArticleVerdict, Report
 from mtqa.report._util import Index, fmt_num, shorten, where
 
 _ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -58,17 +58,17 @@ def render(report: Report) -> str:
     _el(props, "property", name="mtqa_version", value=report.version)
     _el(props, "property", name="signature", value=report.signature)
     if report.gate is not None:
-        _el(props, "property", name="gate", value="pass" if report.gate.get("passed") else "fail")
+        _el(props, "property", name="gate", value="pass" if report.gate.passed else "fail")
 
     failures = errors = 0
     for article in report.articles:
         case = _el(suite, "testcase", classname=article.source, name=article.id, time="0")
         flagged = [p for p in article.passages if p.flagged]
         status = idx.gate_status(article.id)
-        entry = idx.gate_articles.get(article.id) or {}
+        entry = idx.gate_articles.get(article.id) or ArticleVerdict("pass", article.source)
         if status is not None:
             failed = status == "fail"
-            message = f"gate failed: {', '.join(entry.get('failed') or [])}" if failed else ""
+            message = f"gate failed: {', '.join(entry.failed)}" if failed else ""
         else:
             failed = bool(flagged)
             message = f"{len(flagged)} flagged passage{'s' if len(flagged) != 1 else ''}"
@@ -76,18 +76,17 @@ def render(report: Report) -> str:
             failures += 1
             body = []
             if status is not None:
-                body.append(f"gate: failed {', '.join(entry.get('failed') or [])}"
-                            + (f"; warned {', '.join(entry.get('warned') or [])}"
-                               if entry.get("warned") else ""))
-                if "required_langs" in (entry.get("failed") or []):
+                body.append(f"gate: failed {', '.join(entry.failed)}"
+                            + (f"; warned {', '.join(entry.warned)}" if entry.warned else ""))
+                if "required_langs" in entry.failed:
                     body.append(f"language: {article.lang or 'not identified'} is not a required "
                                 "language")
-            body += _passage_lines(article, idx, set((entry.get("passages") or {}).keys()))
+            body += _passage_lines(article, idx, set(entry.passages))
             _el(case, "failure", "\n".join(body) or message, message=message,
                 type="gate" if status is not None else "flagged")
         out_lines = []
         if status == "warn":
-            out_lines.append(f"gate warnings: {', '.join(entry.get('warned') or [])}")
+            out_lines.append(f"gate warnings: {', '.join(entry.warned)}")
         if not failed and flagged:
             out_lines += _passage_lines(article, idx)
         if out_lines:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from mtqa.model import Report
+from mtqa.model import REPORT_WIDE, Disagreement, Fact, GateCheck, Report
 from mtqa.report._util import Index, file_ref, fmt_num, shorten, verdict, where
 
 MAX_BYTES = 1_000_000  # GitHub's step summary limit is 1 MiB (1,048,576 bytes); keep a margin
@@ -119,24 +119,24 @@ def _gate(report: Report, budget: Budget) -> list[str]:
     if gate is None:
         return []
     out = ["## Gate", ""]
-    if gate.get("baseline"):
-        out += [f"Baseline: {code(gate['baseline'])} (only regressions fail)", ""]
+    if gate.baseline:
+        out += [f"Baseline: {code(gate.baseline)} (only regressions fail)", ""]
     out += ["| Check | Limit | Observed | Action | Result | Over the limit |",
             "|---|---|---|---|---|---|"]
 
-    def row(c: dict[str, Any]) -> list[str]:
-        over = [d for d in c.get("details") or [] if d.get("article") != "*"]
-        shown = ", ".join(f"{esc(d['article'])} ({fmt_num(d.get('observed'))}"
-                          f"{', ' + d['status'] if d.get('status') else ''})" for d in over[:5])
+    def row(c: GateCheck) -> list[str]:
+        over = [d for d in c.details if d.article != REPORT_WIDE]
+        shown = ", ".join(f"{esc(d.article)} ({fmt_num(d.observed)}"
+                          f"{', ' + d.status if d.status else ''})" for d in over[:5])
         if len(over) > 5:
             shown += f", … {len(over) - 5} more"
-        note = esc(c.get("note") or "")
-        result = f"{ICONS.get(c.get('status', ''), '')} {c.get('status', '')}"
-        return [f"| {esc(c.get('name'))} | {esc(fmt_num(c.get('limit')))} | "
-                f"{esc(fmt_num(c.get('observed')))} | {esc(c.get('action'))} | {result} | "
+        note = esc(c.note)
+        result = f"{ICONS.get(c.status, '')} {c.status}"
+        return [f"| {esc(c.name)} | {esc(fmt_num(c.limit))} | "
+                f"{esc(fmt_num(c.observed))} | {esc(c.action)} | {result} | "
                 f"{shown or note or '—'} |"]
 
-    out += capped(gate.get("checks") or [], row, budget, "gate checks", "gate")
+    out += capped(gate.checks, row, budget, "gate checks", "gate")
     return [*out, ""]
 
 
@@ -203,15 +203,15 @@ def _conflicts(idx: Index, budget: Budget) -> list[str]:
     out = [f"## Cross-check conflicts ({len(conflicts)})", "", "| Fact | Type | Values |",
            "|---|---|---|"]
 
-    def row(f: dict[str, Any]) -> list[str]:
+    def row(f: Fact) -> list[str]:
         values = []
-        for v in [v for v in f.get("values") or [] if isinstance(v, dict)][:8]:
-            values.append(f"{esc(v.get('display') or v.get('value'))} ({esc(v.get('article'))}"
-                          f"{', ' + esc(v.get('side')) if v.get('side') == 'translation' else ''})")
-        more = len(f.get("values") or []) - 8
+        for v in f.values[:8]:
+            values.append(f"{esc(v.display or v.value)} ({esc(v.article)}"
+                          f"{', ' + esc(v.side) if v.side == 'translation' else ''})")
+        more = len(f.values) - 8
         if more > 0:
             values.append(f"… {more} more")
-        return [f"| {esc(f.get('label') or f.get('key'))} | {esc(f.get('type'))} | "
+        return [f"| {esc(f.label or f.key)} | {esc(f.type)} | "
                 f"{'; '.join(values)} |"]
 
     out += capped(conflicts, row, budget, "conflicts", "conflicts")
@@ -225,9 +225,9 @@ def _disagreements(idx: Index, budget: Budget) -> list[str]:
     out = [f"## Translation disagreements ({len(items)})", "",
            "| Passage | Systems | chrF | cosine |", "|---|---|---|---|"]
 
-    def row(d: dict[str, Any]) -> list[str]:
-        return [f"| {esc(d.get('passage'))} | {esc(', '.join(map(str, d.get('systems') or [])))} | "
-                f"{fmt_num(d.get('chrf'), 1)} | {fmt_num(d.get('cosine'))} |"]
+    def row(d: Disagreement) -> list[str]:
+        return [f"| {esc(d.passage)} | {esc(', '.join(d.systems))} | "
+                f"{fmt_num(d.chrf, 1)} | {fmt_num(d.cosine)} |"]
 
     out += capped(items, row, budget, "disagreements",
                   "disagreements")
