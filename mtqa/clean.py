@@ -155,8 +155,8 @@ def _load_phrases(stamps: tuple[tuple[str, int], ...]) -> Phrases:
 # --- context passed to every rule --------------------------------------------------------------
 
 @dataclass
-class Context:
-    """What the rules see: the article's paragraphs, their keys, and the decisions so far."""
+class Page:
+    """The article as the cleaning rules see it: its paragraphs, their keys, the decisions so far."""
 
     article: Article
     spans: Sequence[tuple[int, int]]
@@ -187,10 +187,10 @@ def _ends_sentence(text: str) -> bool:
 
 # --- the rules ---------------------------------------------------------------------------------
 
-Rule = Callable[[Context, int], Label | None]
+Rule = Callable[[Page, int], Label | None]
 
 
-def after_read_also(ctx: Context, i: int) -> Label | None:
+def after_read_also(ctx: Page, i: int) -> Label | None:
     if ctx.marker is None:
         return None
     where, marker = ctx.marker
@@ -198,7 +198,7 @@ def after_read_also(ctx: Context, i: int) -> Label | None:
                              f"'{marker}' (paragraph {where})")
 
 
-def read_also(ctx: Context, i: int) -> Label | None:
+def read_also(ctx: Page, i: int) -> Label | None:
     k = ctx.keys[i]
     for marker in ctx.phrases.read_also:
         if k == marker or k.startswith(marker + " "):
@@ -211,7 +211,7 @@ def read_also(ctx: Context, i: int) -> Label | None:
     return None
 
 
-def ui_string(ctx: Context, i: int) -> Label | None:
+def ui_string(ctx: Page, i: int) -> Label | None:
     k = ctx.keys[i]
     if k in ctx.phrases.ui_exact:
         kind = "section label" if k in ctx.phrases.section_labels else "page chrome"
@@ -225,7 +225,7 @@ def ui_string(ctx: Context, i: int) -> Label | None:
     return None
 
 
-def latin_ui(ctx: Context, i: int) -> Label | None:
+def latin_ui(ctx: Page, i: int) -> Label | None:
     if not ctx.arabic_script:
         return None
     p = ctx.params("latin_ui")
@@ -241,7 +241,7 @@ def latin_ui(ctx: Context, i: int) -> Label | None:
     return None
 
 
-def teaser(ctx: Context, i: int) -> Label | None:
+def teaser(ctx: Page, i: int) -> Label | None:
     text = ctx.texts[i].rstrip()
     if not (text.endswith("...") or text.endswith("…")) or i == 0:
         return None
@@ -257,7 +257,7 @@ def _shingles(words: list[str], k: int) -> set[str]:
     return {" ".join(words[j:j + k]) for j in range(len(words) - k + 1)}
 
 
-def duplicate(ctx: Context, i: int) -> Label | None:
+def duplicate(ctx: Page, i: int) -> Label | None:
     p = ctx.params("duplicate")
     words = _WORDS.findall(ctx.keys[i])[: p["max_tokens"]]
     if len(words) < p["min_tokens"]:
@@ -287,12 +287,12 @@ def duplicate(ctx: Context, i: int) -> Label | None:
     return found
 
 
-def _dup_label(ctx: Context, j: int, score: float) -> Label:
+def _dup_label(ctx: Page, j: int, score: float) -> Label:
     return Label("duplicate", f"CLEAN006 duplicate: repeats paragraph {j} "
                               f"'{_quote(ctx.texts[j], 30)}' (containment {score:.2f})")
 
 
-def pasted_headline(ctx: Context, i: int) -> Label | None:
+def pasted_headline(ctx: Page, i: int) -> Label | None:
     if not ctx.seen_content:
         return None  # the article's own title
     text = ctx.texts[i].rstrip()
@@ -307,7 +307,7 @@ def pasted_headline(ctx: Context, i: int) -> Label | None:
     return None
 
 
-def fragment(ctx: Context, i: int) -> Label | None:
+def fragment(ctx: Page, i: int) -> Label | None:
     if not ctx.seen_content:
         return None
     text = ctx.texts[i].rstrip()
@@ -333,7 +333,7 @@ RULES: dict[str, Rule] = {
 
 # --- whole-article rules (run after the per-paragraph pass) ------------------------------------
 
-def topic_drift(ctx: Context) -> None:
+def topic_drift(ctx: Page) -> None:
     """CLEAN009: relabel a trailing block that shares no content words with the lead as offtopic.
 
     The lead is the first ``lead_paragraphs`` content paragraphs; a trailing run of at least
@@ -361,7 +361,7 @@ def topic_drift(ctx: Context) -> None:
                                               "with the article's lead")
 
 
-ARTICLE_RULES: dict[str, Callable[[Context], None]] = {"topic_drift": topic_drift}
+ARTICLE_RULES: dict[str, Callable[[Page], None]] = {"topic_drift": topic_drift}
 
 
 def _rule_list(cfg: dict[str, Any]) -> list[Rule]:
@@ -386,7 +386,7 @@ def explain(article: Article, paragraphs: Sequence[tuple[int, int]], cfg: dict[s
     Later paragraphs see the earlier paragraphs' first labels, exactly as in :func:`classify`.
     """
     rules = _rule_list(cfg)
-    ctx = Context(article, paragraphs, cfg, load_phrases(cfg["phrase_files"]))
+    ctx = Page(article, paragraphs, cfg, load_phrases(cfg["phrase_files"]))
     ctx.texts = [article.text[s:e] for s, e in paragraphs]
     ctx.keys = [key(t[:KEY_CHARS]) for t in ctx.texts]
     ctx.arabic_script = article.lang in ("ar", "fa", "prs") or article.lang is None

@@ -38,7 +38,9 @@ VERSION = "1"
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 EMPTY_DIR = "empty-dir"  # pseudo-format: a directory without any input file in it
-_OPTIONAL = ("lang", "title", "url", "published", "translation")
+# JSONL key -> Article field (a feed's own English is ``supplied_translation`` in the model).
+_OPTIONAL = {"lang": "lang", "title": "title", "url": "url", "published": "published",
+             "translation": "supplied_translation"}
 
 
 class Skip(Exception):
@@ -150,11 +152,11 @@ def _record(path: str, lineno: int, line: str, seen: dict[str, int]) -> Article:
     if rid in seen:
         raise Skip(f"duplicate id '{rid}' (first used on line {seen[rid]}); record skipped")
     extra: dict[str, str | None] = {}
-    for name in _OPTIONAL:
+    for name, attr in _OPTIONAL.items():
         value = rec.get(name)
         if value is not None and not isinstance(value, str):
             raise Skip(f"'{name}' must be a string, got {_json_type(value)}")
-        extra[name] = value
+        extra[attr] = value
     return Article(id=rid, source=path, text=text, line=lineno, **extra)
 
 

@@ -132,8 +132,8 @@ class Passage:
     flags: tuple[Flag, ...] = ()
 
     @property
-    def translation(self) -> str | None:
-        """The first translation's text, or None."""
+    def first_translation(self) -> str | None:
+        """The first rendering's text, or None (the report's ``translation``)."""
         return self.translations[0].text if self.translations else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,7 +145,7 @@ class Passage:
             "text": self.text,
             "kind": self.kind,
             "reason": self.reason,
-            "translation": self.translation,
+            "translation": self.first_translation,
             "translations": [t.to_dict() for t in self.translations],
             "evidence": {k: round(v, 4) for k, v in sorted(self.evidence.items())},
             "garble": None if self.garble is None else round(self.garble, 4),
@@ -166,7 +166,7 @@ class Article:
     title: str | None = None
     url: str | None = None
     published: str | None = None
-    translation: str | None = None  # an English translation supplied with the input
+    supplied_translation: str | None = None  # the feed's own English for the whole article
     line: int = 1  # 1-based line in ``source`` at which ``text`` starts (JSONL records)
     column_offset: int = 0  # for github annotations: 0 for plain text; JSONL points at the record
     passages: tuple[Passage, ...] = ()

@@ -91,7 +91,7 @@ def test_jsonl_records(tmp_path: Path, cfg: dict) -> None:
     a, b = arts
     assert (a.id, a.line, a.lang, a.title, a.url, a.published) == (
         "r1", 1, "ar", "T", "https://x.example/1", "2024-03-05")
-    assert a.translation == "Officials said 14 people died." and a.source == str(path)
+    assert a.supplied_translation == "Officials said 14 people died." and a.source == str(path)
     assert (b.id, b.line, b.text) == ("2", 3, FA + "\n" + FA)
 
 

@@ -24,7 +24,7 @@ def _article(paragraphs: list[list[str]], translation: str | None, kinds: dict[i
         lines.append(line)
         pos += len(line) + 1
     text = "\n".join(lines)
-    art = Article(id="a", source="a.txt", text=text, lang="ar", translation=translation,
+    art = Article(id="a", source="a.txt", text=text, lang="ar", supplied_translation=translation,
                   passages=tuple(passages))
     assert all(text[p.start : p.end] == p.text for p in art.passages)
     return art

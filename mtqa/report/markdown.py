@@ -184,8 +184,8 @@ def _flagged(report: Report, idx: Index, budget: Budget) -> list[str]:
         tag = f" — gate: **{gate}**" if gate else ""
         lines = [f"- **{esc(p.id)}** ({code(where(a, p.start))}, garble {fmt_num(p.garble)}){tag}: "
                  f"{esc(shorten(p.text, SNIPPET))}"]
-        if p.translation:
-            lines.append(f"  - translation: *{esc(shorten(p.translation, SNIPPET))}*")
+        if p.first_translation:
+            lines.append(f"  - translation: *{esc(shorten(p.first_translation, SNIPPET))}*")
         for f in p.flags[:8]:
             lines.append(f"  - {code(f.code)} {esc(f.name)}: {esc(shorten(f.message, 200))}")
         if len(p.flags) > 8:

@@ -1,6 +1,6 @@
 """Translations supplied with the input: split into sentences, aligned to the source passages.
 
-A feed may carry an English translation of the whole article (``Article.translation``). It is
+A feed may carry an English translation of the whole article (``Article.supplied_translation``). It is
 aligned monotonically to the article's content passages: paragraph by paragraph when both sides
 have the same number of paragraphs, otherwise over the whole text, with a length-based dynamic
 programme in the spirit of Gale & Church (1993) — links 1–1, 1–0, 0–1, 1–2 and 2–1, the cost of
@@ -142,7 +142,7 @@ def _paragraphs(text: str) -> list[str]:
 
 def attach_supplied(article: Article) -> Article:
     """Attach the article's supplied English translation to its content passages (first)."""
-    if not article.translation or not article.translation.strip():
+    if not article.supplied_translation or not article.supplied_translation.strip():
         return article
     content = [p for p in article.passages if p.kind == "content"]
     if not content:
@@ -150,7 +150,7 @@ def attach_supplied(article: Article) -> Article:
     by_para: dict[int, list[Passage]] = {}
     for p in content:
         by_para.setdefault(p.paragraph, []).append(p)
-    en_paras = _paragraphs(article.translation)
+    en_paras = _paragraphs(article.supplied_translation)
     ratio = LENGTH_RATIO.get(article.lang or "", DEFAULT_RATIO)
     aligned: dict[str, str] = {}
     if len(by_para) > 1 and len(en_paras) == len(by_para):
@@ -158,7 +158,7 @@ def attach_supplied(article: Article) -> Article:
             texts = align_texts([p.text for p in group], sentences(para), ratio)
             aligned.update({p.id: t for p, t in zip(group, texts, strict=True)})
     else:
-        texts = align_texts([p.text for p in content], sentences(article.translation), ratio)
+        texts = align_texts([p.text for p in content], sentences(article.supplied_translation), ratio)
         aligned.update({p.id: t for p, t in zip(content, texts, strict=True)})
     passages = tuple(
         replace(p, translations=(Translation(system=SYSTEM, text=aligned[p.id]), *p.translations))
