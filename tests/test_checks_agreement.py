@@ -83,3 +83,21 @@ def test_preservation_reads_number_words_and_ignores_other_systems(config: Confi
                           config.get("crosscheck.lexicon"))
     codes = [f.code for f in out.passages[0].flags if f.code in ("XCHK002", "XCHK003")]
     assert codes == []  # "three soldiers" = ثلاثة جنود; "m" is not a preservation system
+
+
+def test_a_dropped_number_is_flagged_once(config: Config) -> None:
+    """TRAN003 and XCHK002/003 read numbers alike; on a preservation system's rendering only the
+    preservation flag is kept, while TRAN003's count stays in the evidence."""
+    text = "قتل 40 شخصا في الحادث."
+    art = pipeline.prepare(Article(id="d", source="d.txt", text=text, lang="ar"), config)
+    p = replace(art.passages[0], translations=(Translation("supplied", "In the accident 45 people died."),))
+    cfg = {**config.section("checks"), "threshold_translated": 0.0}  # flagged, so rule flags show
+    (out,) = checks.score([replace(art, passages=(p,))], cfg, config.get("crosscheck.lexicon"))
+    q = out.passages[0]
+    codes = sorted(f.code for f in q.flags if f.code in ("TRAN003", "XCHK002", "XCHK003"))
+    assert codes == ["XCHK002", "XCHK003"]
+    assert q.evidence["number-mismatch"] == 2.0
+    other = {**cfg, "agreement": {**cfg["agreement"], "preservation_systems": []}}
+    (out2,) = checks.score([replace(art, passages=(p,))], other, config.get("crosscheck.lexicon"))
+    assert sorted(f.code for f in out2.passages[0].flags if f.code.startswith(("TRAN003", "XCHK"))) == \
+        ["TRAN003", "TRAN003"]

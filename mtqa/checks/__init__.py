@@ -157,6 +157,17 @@ def _renderings(articles: list[Article], cfg: Mapping[str, Any],
     return out
 
 
+def _not_repeated(flags: list[Flag], p: Passage, cfg: Mapping[str, Any]) -> list[Flag]:
+    """The rules' flags less the TRAN003 number mismatches that preservation (XCHK002/003) already
+    flagged on the same rendering: one dropped number is reported once (its count stays evidence)."""
+    first = p.translations[0].system if p.translations else None
+    if first not in set(cfg["agreement"]["preservation_systems"]):
+        return flags
+    taken = {(f.side, f.start, f.end) for f in p.flags if f.code in ("XCHK002", "XCHK003")}
+    return [f for f in flags if not (f.code == "TRAN003" and any(
+        side == f.side and s < f.end and f.start < e for side, s, e in taken))]
+
+
 def score(articles: list[Article], cfg: Mapping[str, Any],
           lexicon_path: str = DEFAULT_LEXICON) -> list[Article]:
     """Evidence, agreement, garble probability, flagged and reasons for every content passage.
@@ -193,7 +204,7 @@ def score(articles: list[Article], cfg: Mapping[str, Any],
         flagged = garble >= thresholds[mode]
         flags = list(p.flags)
         if flagged or cfg["flags_on_unflagged"]:
-            flags.extend(res.flags)
+            flags.extend(_not_repeated(res.flags, p, cfg))
         flags.sort(key=lambda f: (f.side, f.start, f.end, f.code))
         new.setdefault(ai, {})[pi] = replace(p, evidence=ev, garble=garble, flagged=flagged,
                                              flags=tuple(flags))
