@@ -61,6 +61,17 @@ def defaults() -> dict[str, Any]:
     return merged
 
 
+# Keys of earlier versions -> where they live now (a user file naming the old key gets told).
+MOVED = {
+    "crosscheck.agreement_embedder": "checks.agreement.embedder",
+    "crosscheck.agreement_reduce": "checks.agreement.reduce",
+    "crosscheck.chrf_min": "checks.agreement.chrf_min",
+    "crosscheck.cos_min": "checks.agreement.cos_min",
+    "crosscheck.min_chars": "checks.agreement.min_chars",
+    "crosscheck.preservation_systems": "checks.agreement.preservation_systems",
+}
+
+
 def merge(base: dict[str, Any], override: Mapping[str, Any], where: str, origin: str) -> None:
     """Override ``base`` in place with ``override`` (from ``origin``), checked against ``base``.
 
@@ -71,6 +82,8 @@ def merge(base: dict[str, Any], override: Mapping[str, Any], where: str, origin:
     for key, value in override.items():
         name = f"{where}.{key}" if where else key
         if key not in base:
+            if name in MOVED:
+                raise ConfigError(f"{origin}: '{name}' has moved to '{MOVED[name]}'")
             known = ", ".join(sorted(base)) or "none"
             raise ConfigError(f"{origin}: unknown key '{name}' (known here: {known})")
         current = base[key]

@@ -58,3 +58,12 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
 def test_overrides_from_command_line_are_validated() -> None:
     with pytest.raises(ConfigError, match="command line: unknown key"):
         Config.load(overrides={"translate": {"nope": 1}})
+
+
+def test_a_moved_key_names_its_new_home(tmp_path: Path) -> None:
+    path = tmp_path / "old.toml"
+    path.write_text("[crosscheck]\nchrf_min = 25.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'crosscheck.chrf_min' has moved to 'checks.agreement.chrf_min'"):
+        Config.load(path)
+    path.write_text("[checks.agreement]\nchrf_min = 25.0\n", encoding="utf-8")
+    assert Config.load(path).get("checks.agreement.chrf_min") == 25.0
