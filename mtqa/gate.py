@@ -1,5 +1,7 @@
 """The publication gate: thresholds from ``configs/gate.toml`` decide pass or fail.
 
+Reads: the finished report (and a baseline report). Adds: a ``GateResult`` (``Report.gate``).
+
 Interface used by the CLI::
 
     load_gate_config(path) -> dict

@@ -1,7 +1,17 @@
-"""The stages in order: ingest → language → clean → segment → translate → checks → cross-check.
+"""The stages in order, data flowing one way: each reads what the stages before it produced.
 
-Each stage is one module with a small entry point; this module only composes them. Reporting
-and the gate sit after it (``mtqa.report``, ``mtqa.gate``).
+    ingest      inputs            -> Articles (text, metadata, supplied English) + Problems
+    language    Article           -> lang, lang_confidence
+    segment     Article text      -> paragraph spans
+    clean       paragraphs        -> a Label (kind, reason) per paragraph; nothing deleted
+    segment     paragraphs+labels -> Passages with offsets
+    translate   content Passages  -> Translations (supplied first, then each translator's)
+    checks      Passages          -> evidence, agreement, garble, flagged, flags (all per passage)
+    cross-check checked Articles  -> CrossCheck (stories, facts, disagreements; story level only)
+
+Each stage is one module with a small entry point; this module only composes them and collects
+each stage's signature keys. Reporting and the gate read the finished ``Report``
+(``mtqa.report``, ``mtqa.gate``).
 """
 
 from __future__ import annotations

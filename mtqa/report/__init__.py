@@ -1,5 +1,7 @@
 """Reporters: registered render functions, one per ``--format``.
 
+Reads: the finished ``Report`` (with ``Report.gate`` when the gate ran). Adds nothing to it.
+
 Interface used by the CLI::
 
     FORMATS: dict[str, Reporter]        # name -> reporter, in the order shown in --help

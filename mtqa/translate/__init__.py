@@ -1,5 +1,8 @@
 """Stage 5, translate: every translator behind one interface, with batching and a SQLite cache.
 
+Reads: content passages (and an article's supplied English). Adds: ``Translation`` objects to
+``Passage.translations``: the feed's own ("supplied") first, then one per translator run.
+
     get_translator(name, config) -> Translator      (registry below; ``mtqa translators``)
     describe_translators() -> [(name, description)]
     attach_supplied(article) -> Article             (feed-supplied English, aligned to passages)
