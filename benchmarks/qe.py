@@ -258,11 +258,11 @@ def add_mtqa_checks(items: list[Item], system: str) -> str | None:
                 it.scores[f"mtqa:{name}"] = float(value) if key in HIGHER_IS_BETTER else -float(value)
             if prob is not None:
                 it.scores[COMBINED] = 1.0 - float(prob)
-    _drop_constant(items)
+    drop_constant(items)
     return note
 
 
-def _drop_constant(items: list[Item]) -> None:
+def drop_constant(items: list[Item]) -> None:
     """Remove mtqa evidence that is constant within every source (it cannot rank candidates)."""
     keys = {k for it in items for k in it.scores if k.startswith("mtqa:")}
     groups: dict[str, list[Item]] = {}

@@ -404,7 +404,7 @@ def bench_seq2seq(family: str, work: Path, sentences: list[str], args: argparse.
     for b in batch_sizes_for_mtqa(args.batch_key, args.batch_sizes):
         # mtqa's own length cap (min_new_tokens + ratio x source tokens) set to exactly L, so every
         # row generates the same number of tokens (random weights practically never stop early).
-        overrides = _batch_overrides(args.batch_key, b)
+        overrides = batch_overrides(args.batch_key, b)
         overrides.setdefault("translate", {}).update(min_new_tokens=args.new_tokens, max_new_tokens_ratio=0.0)
         res = run_worker(MODULE, {"kind": "mtqa", "translator": f"hf:{model_dir}", "sentences": sentences,
                                   "lang": "ar", "threads": args.threads, "repeats": args.repeats,
@@ -434,7 +434,7 @@ def _batch_label(b: int | None) -> str:
     return "configured batch" if b is None else f"batch {b}"
 
 
-def _batch_overrides(key: str | None, batch: int | None) -> dict[str, Any]:
+def batch_overrides(key: str | None, batch: int | None) -> dict[str, Any]:
     """Config overrides setting the translator's batch size (``section.key`` from ``--batch-key``)."""
     if not key or batch is None:
         return {}

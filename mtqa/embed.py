@@ -142,11 +142,11 @@ class CachedEmbedder:
         self.name, self.dim, self.revision = name, int(cls.dim), str(cls.revision)
         self.store = store
 
-    def _key(self, text: str, query: bool) -> str:
+    def key(self, text: str, query: bool) -> str:
         return digest("emb", self.name, self.revision, self.dim, query, text)
 
     def encode(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
-        key_of = {t: self._key(t, query) for t in texts}
+        key_of = {t: self.key(t, query) for t in texts}
         keys = [key_of[t] for t in texts]
         size = self.dim * 4
         found = {k: v for k, v in self.store.get_many("emb", keys).items() if len(v) == size}

@@ -138,7 +138,7 @@ def test_combinations_average_z_scores_only_where_every_member_exists() -> None:
 def test_drop_constant_keeps_only_evidence_that_ranks() -> None:
     a = qe.Item("ar", "s", "r", "h1", "reference", scores={"mtqa:lm-bits": 1.0, "mtqa:xling-cos": 0.9})
     b = qe.Item("ar", "s", "r", "h2", "hallucination", scores={"mtqa:lm-bits": 1.0, "mtqa:xling-cos": 0.2})
-    qe._drop_constant([a, b])
+    qe.drop_constant([a, b])
     assert set(a.scores) == {"mtqa:xling-cos"}
 
 
@@ -177,8 +177,8 @@ def test_worker_protocol_and_ratios() -> None:
     assert ratios["g: ctranslate2 int8 (batch 8) / plain loop (sent_per_s)"] == pytest.approx(4.0)
     assert ratios["c: first / cached re-run (in-process s)"] == pytest.approx(100.0)
     assert ratios["c: first / cached re-run (whole process s)"] == pytest.approx(20.0)
-    assert throughput._batch_overrides("translate.batch_size", 8) == {"translate": {"batch_size": 8}}
-    assert throughput._batch_overrides("", 8) == {}
+    assert throughput.batch_overrides("translate.batch_size", 8) == {"translate": {"batch_size": 8}}
+    assert throughput.batch_overrides("", 8) == {}
 
 
 def test_run_all_plans_every_present_benchmark() -> None:

@@ -126,7 +126,7 @@ def test_cached_embedder_encodes_each_text_once(tmp_path: Path, counting: type[C
 def test_cached_embedder_recomputes_a_broken_entry(tmp_path: Path, counting: type[CountingEmbedder]) -> None:
     s = store.BlobStore(tmp_path / "r.sqlite")
     emb = embed.CachedEmbedder("counting", s)
-    s.put_many("emb", [(emb._key("خبر", False), b"short")])  # wrong length: not trusted
+    s.put_many("emb", [(emb.key("خبر", False), b"short")])  # wrong length: not trusted
     vec = emb.encode(["خبر"])
     assert counting.calls == [["خبر"]]
     assert np.isclose(np.linalg.norm(vec[0]), 1.0)

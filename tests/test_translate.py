@@ -361,8 +361,8 @@ def test_causal_stops_at_newline(llama_dir: Path) -> None:
     tr = get_translator(f"hf:{llama_dir}", cfg(cache=False))
     tok = tr.tokenizer()
     ids = tok("The plan\nArabic: more", add_special_tokens=False)["input_ids"]
-    cut = next(i for i, t in enumerate(ids) if tr._is_newline(t))
-    t = tr._finish(ids[: cut + 1], [-0.1] * (cut + 1))
+    cut = next(i for i, t in enumerate(ids) if tr.is_newline(t))
+    t = tr.finish(ids[: cut + 1], [-0.1] * (cut + 1))
     assert t.text == "The plan" and "\n" not in t.text
     assert len(t.tokens) == len(t.token_logprobs) <= cut + 1
 

@@ -200,7 +200,8 @@ class CausalTranslator(Translator):
         return self._prefix[key]
 
     # ------------------------------------------------------------------ decoding
-    def _is_newline(self, token_id: int) -> bool:
+    def is_newline(self, token_id: int) -> bool:
+        """Whether the token decodes to text holding a newline (a rendering ends there)."""
         if token_id not in self._newline:
             self._newline[token_id] = "\n" in self.decode_ids([token_id])
         return self._newline[token_id]
@@ -290,7 +291,7 @@ class CausalTranslator(Translator):
                             continue
                         out_ids[row].append(tid)
                         out_lp[row].append(min(0.0, float(lp)))
-                        if (not self._is_newline(tid) and step + 1 < caps[row]
+                        if (not self.is_newline(tid) and step + 1 < caps[row]
                                 and not _repeats(out_ids[row], repeats)):
                             keep.append(r)
                     if not keep:
@@ -299,7 +300,7 @@ class CausalTranslator(Translator):
                     logits = session.step(keep, nxt[keep] if len(keep) < len(nxt) else nxt)
         finally:
             session.close()
-        return [self._finish(ids, lps) for ids, lps in zip(out_ids, out_lp, strict=True)]
+        return [self.finish(ids, lps) for ids, lps in zip(out_ids, out_lp, strict=True)]
 
     def _step(self, input_ids: Any, mask: Any, positions: Any, cache: Any) -> Any:
         """Next-token logits (batch, vocab) for the last position of each row."""
@@ -333,9 +334,9 @@ class CausalTranslator(Translator):
             probs = torch.zeros_like(probs).scatter(1, order, sorted_p)
         return torch.multinomial(probs, 1, generator=gen)[:, 0]
 
-    def _finish(self, ids: list[int], lps: list[float]) -> Translation:
+    def finish(self, ids: list[int], lps: list[float]) -> Translation:
         """Text up to the first newline; tokens/logprobs of what was kept."""
-        if ids and self._is_newline(ids[-1]):
+        if ids and self.is_newline(ids[-1]):
             head = self.decode_ids(ids[-1:]).split("\n", 1)[0]
             if not head.strip():  # a bare newline token ends the line; it is not content
                 ids, lps = ids[:-1], lps[:-1]
