@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from mtqa.crosscheck import lexicon
-from mtqa.crosscheck.numbers import NUM_RE, parse_number
 from mtqa.crosscheck.text import View
 from mtqa.model import Article, Flag, Passage, Translation
+from mtqa.script import GROUPED_NUMBER_RE, parse_number
 
 
 def system_names(translations: Sequence[Translation]) -> list[str]:
@@ -137,8 +137,8 @@ def quantities(text: str, start: int, end: int, cfg: Mapping[str, Any],
     lex = lexicon.get(cfg, side)
     view = View.of(text, start, end)
     out = []
-    for m in NUM_RE.finditer(view.norm):
-        out.append((parse_number(m.group(1)), *view.span(*m.span())))
+    for m in GROUPED_NUMBER_RE.finditer(view.norm):
+        out.append((float(parse_number(m.group(1))), *view.span(*m.span())))
     for key, a, b in lex.number_words.finditer(view.norm):
         if _noun_after(view.norm, lex, b, min(len(view.norm), b + 40), 2) is not None:
             out.append((float(lex.number_values.get(key, 0)), *view.span(a, b)))
