@@ -11,7 +11,7 @@ bicleaner-hardrules, are tiny functions in :data:`RULES`, each with a stable cod
 run in and their parameters are config data (``configs/defaults/clean.toml``), and the phrase
 lists they match live in ``configs/boilerplate*.toml``. Paragraphs are visited in document order
 and the first rule that fires labels the paragraph; a paragraph no rule claims is ``content``.
-Phrases are matched on :func:`mtqa.lang.fold`-ed text with punctuation removed, so spelling
+Phrases are matched on :func:`mtqa.script.fold_spelling`-ed text with punctuation removed, so spelling
 variants (أ/ا, ي/ی, ك/ک, harakat, ZWNJ) do not matter.
 
 Rules (code, name → kind):
@@ -45,8 +45,8 @@ from typing import Any
 
 from mtqa.config import resolve_config_path
 from mtqa.errors import ConfigError
-from mtqa.lang import fold
 from mtqa.model import Article, Kind
+from mtqa.script import CLOSERS_AND_BRACE, CORE_LETTER_RE, ends_sentence, fold_spelling
 
 VERSION = "1"
 
@@ -67,10 +67,7 @@ prefixes, duplicates compare the first ``duplicate.max_tokens`` words), so a 5 M
 
 _PUNCT = re.compile(r"[^\w\s]+")
 _WORDS = re.compile(r"\w+")
-_FINAL = ".!?؟…"
-_CLOSERS = "”»’\"')]}"
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_ARABIC = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFC]")
 
 
 # --- phrase lists ------------------------------------------------------------------------------
@@ -88,7 +85,7 @@ class Phrases:
 
 def key(text: str) -> str:
     """Matching key: folded, punctuation dropped, spaces collapsed."""
-    return " ".join(_PUNCT.sub(" ", fold(text)).split())
+    return " ".join(_PUNCT.sub(" ", fold_spelling(text)).split())
 
 
 _PUNCT_BUT_COLON = re.compile(r"[^\w\s:：]+")
@@ -97,7 +94,7 @@ _PUNCT_BUT_COLON = re.compile(r"[^\w\s:：]+")
 def prefix_key(text: str) -> str:
     """Like :func:`key`, but a colon stays as a word of its own: "المصدر:" must not match the
     start of "المصدر الأمني قال …" (the security source said …)."""
-    out = _PUNCT_BUT_COLON.sub(" ", fold(text)).replace("：", ":").replace(":", " : ")
+    out = _PUNCT_BUT_COLON.sub(" ", fold_spelling(text)).replace("：", ":").replace(":", " : ")
     return " ".join(out.split())
 
 
@@ -180,11 +177,6 @@ def _quote(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _ends_sentence(text: str) -> bool:
-    t = text.rstrip().rstrip(_CLOSERS).rstrip()
-    return bool(t) and t[-1] in _FINAL
-
-
 # --- the rules ---------------------------------------------------------------------------------
 
 Rule = Callable[[Page, int], Label | None]
@@ -234,7 +226,7 @@ def latin_ui(ctx: Page, i: int) -> Label | None:
     if len(words) > p["max_words"]:
         return None
     latin = len(_LATIN.findall(text))
-    arabic = len(_ARABIC.findall(text))
+    arabic = len(CORE_LETTER_RE.findall(text))
     if latin and latin / (latin + arabic) >= p["min_latin_share"]:
         return Label("boilerplate", f"CLEAN004 latin-ui: short Latin-script line '{_quote(text)}' "
                                     "in an Arabic-script article")
@@ -296,7 +288,7 @@ def pasted_headline(ctx: Page, i: int) -> Label | None:
     if not ctx.seen_content:
         return None  # the article's own title
     text = ctx.texts[i].rstrip()
-    if _ends_sentence(text) or text.endswith((":", "：")):
+    if ends_sentence(text, CLOSERS_AND_BRACE, space_in_closers=True) or text.endswith((":", "：")):
         return None
     if text.endswith(("،", ",")):
         return Label("boilerplate", "CLEAN007 pasted-headline: headline pasted into body "
@@ -313,7 +305,8 @@ def fragment(ctx: Page, i: int) -> Label | None:
     text = ctx.texts[i].rstrip()
     if text.endswith((":", "：")):
         return None  # "وقال المتحدث:" introduces a quote on the next line
-    if len(text.split()) <= ctx.params("fragment")["max_words"] and not _ends_sentence(text):
+    if len(text.split()) <= ctx.params("fragment")["max_words"] and \
+            not ends_sentence(text, CLOSERS_AND_BRACE, space_in_closers=True):
         return Label("boilerplate", f"CLEAN008 fragment: stray label or dateline '{_quote(text)}'")
     return None
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from mtqa.errors import InputError
 from mtqa.model import Article, Problem
+from mtqa.script import in_main_block
 
 VERSION = "1"
 STDIN = "-"
@@ -96,7 +97,7 @@ def guess_encoding(data: bytes, candidates: Sequence[str]) -> str | None:
         except (UnicodeDecodeError, LookupError):
             continue
         letters = [c for c in text if not c.isascii() and c.isalpha()]
-        arabic = sum("\u0600" <= c <= "\u06ff" for c in letters)
+        arabic = sum(in_main_block(c) for c in letters)
         if len(letters) >= 8 and arabic / len(letters) >= 0.7:  # too few letters: no guess
             return enc
     return None

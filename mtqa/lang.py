@@ -1,18 +1,18 @@
-"""Stage 2, language: tell Arabic from Persian (and keep Dari, ``prs``), and normalise text.
+"""Stage 2, language: tell Arabic from Persian (and keep Dari, ``prs``).
 
 Interface::
 
     identify(article, cfg) -> Article     # sets lang, lang_confidence; InputError if neither
-    normalize(text) -> str                # same length as text (offsets stay valid)
-    normalize_with_map(text) -> (str, list[int])   # removed characters dropped, index map back
-    fold(text) -> str                     # comparison key (may be shorter): normalize + casefold
     signature(cfg) -> dict
+
+Normalisation of text (``normalize``, ``normalize_with_map``, ``fold_spelling``) lives in
+:mod:`mtqa.script`.
 
 How the decision is made (all weights and word lists are in ``configs/defaults/language.toml``):
 
-1. Script: the share of Arabic-script letters among all letters must reach ``min_script_ratio``;
-   otherwise the text is rejected, naming the dominant other script (and "English" when common
-   English function words are present).
+1. Script: the share of Arabic-script letters (:data:`mtqa.script.LETTER_RE`) among all letters
+   must reach ``min_script_ratio``; otherwise the text is rejected, naming the dominant other
+   script (and "English" when common English function words are present).
 2. Arabic vs Persian: letters that only one of the two languages uses (Persian پ چ ژ گ ی ک and
    ZWNJ; Arabic ة ي ى ك) and frequent function words of each (``را``, ``است``, ``که`` … vs
    ``الذي``, ``التي``, ``في`` …) are counted, weighted, and compared. When that evidence is thin
@@ -40,76 +40,12 @@ from typing import Any
 
 from mtqa.errors import InputError
 from mtqa.model import Article
+from mtqa.script import LETTER_RE, fold_yeh_kaf
 
 VERSION = "1"
 
-# --- normalisation ----------------------------------------------------------------------------
-
-PLACEHOLDER = "\u0640"
-"""What :func:`normalize` puts where a character is removed (harakat, tatweel, bidi marks).
-
-It is the Arabic tatweel: a letter-joining character that tokenisers treat as part of a word, so
-a word with diacritics stays one token; :func:`fold` and :func:`normalize_with_map` drop it."""
-
-_MAP: dict[int, str] = {}
-for _src, _dst in {
-    "ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه",
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
-    "\u200c": " ",  # ZWNJ: Persian half-space; written as a space just as often
-}.items():
-    _MAP[ord(_src)] = _dst
-for _i, _d in enumerate("0123456789"):
-    _MAP[0x0660 + _i] = _d  # Arabic-Indic digits
-    _MAP[0x06F0 + _i] = _d  # Extended Arabic-Indic (Persian) digits
-# Removed characters: harakat and Quranic marks, superscript alef, tatweel, ZWJ, bidi controls.
-_REMOVED = (
-    list(range(0x0610, 0x061B)) + list(range(0x064B, 0x0660)) + [0x0670, 0x0640]
-    + list(range(0x06D6, 0x06EE)) + [0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF]
-    + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A))
-)
-for _cp in _REMOVED:
-    _MAP[_cp] = PLACEHOLDER
-_TABLE = str.maketrans(_MAP)
-
-
-def normalize(text: str) -> str:
-    """Same-length normalisation for processing.
-
-    ي/ى → ی, ك → ک, أ/إ/آ/ٱ → ا, ۀ → ه, ZWNJ → space, Arabic-Indic and Persian digits → ASCII,
-    Arabic presentation forms → their base letters; harakat, tatweel, ZWJ and bidi marks →
-    :data:`PLACEHOLDER`. ``len(normalize(t)) == len(t)`` always, so offsets stay valid.
-    """
-    out = text.translate(_TABLE)
-    if _PRESENTATION.search(out):
-        out = _PRESENTATION.sub(_base_form, out)
-    return out
-
-
-_PRESENTATION = re.compile("[\uFB50-\uFDFF\uFE70-\uFEFC]")
-
-
-def _base_form(m: re.Match[str]) -> str:
-    """The base letter of an Arabic presentation form (ligatures that expand stay as they are)."""
-    base = unicodedata.normalize("NFKC", m.group(0)).translate(_TABLE)
-    return base if len(base) == 1 else m.group(0)
-
-
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """Normalise and drop removed characters; ``index[i]`` is the original offset of output ``i``."""
-    norm = normalize(text)
-    keep = [i for i, c in enumerate(norm) if c != PLACEHOLDER]
-    return "".join(norm[i] for i in keep), keep
-
-
-def fold(text: str) -> str:
-    """Comparison key: :func:`normalize`, placeholders dropped, casefolded, spaces collapsed."""
-    return " ".join(normalize(text).replace(PLACEHOLDER, "").casefold().split())
-
-
 # --- identification --------------------------------------------------------------------------
 
-_ARABIC_SCRIPT = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FC"
-                            r"\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC]")
 _WORD = re.compile(r"[^\W\d_]+")
 _ENGLISH_HINTS = frozenset("the and of to in is was for that with on are by from this".split())
 
@@ -135,11 +71,11 @@ def _script_name(ch: str) -> str:
 def script_profile(text: str, limit: int = 20000) -> tuple[float, int, Counter[str]]:
     """(share of Arabic-script letters, number of letters, counts of other scripts) of a sample."""
     sample = text[:limit]
-    arabic = len(_ARABIC_SCRIPT.findall(sample))
+    arabic = len(LETTER_RE.findall(sample))
     others: Counter[str] = Counter()
     total = arabic
     for ch in sample:
-        if ch.isalpha() and not _ARABIC_SCRIPT.match(ch):
+        if ch.isalpha() and not LETTER_RE.match(ch):
             total += 1
             others[_script_name(ch)] += 1
     return (arabic / total if total else 0.0), total, others
@@ -202,17 +138,9 @@ def _wordfreq_scores(tokens: list[str]) -> tuple[float, float]:
     return fa, ar
 
 
-_LIGHT = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": " ", "\u0640": None})
-
-
-def light_fold(text: str) -> str:
-    """Yeh/kaf unified, ZWNJ as space, tatweel dropped; keeps آ (آمریکا vs Dari امریکا)."""
-    return " ".join(text.translate(_LIGHT).split())
-
-
 def dari_markers(text: str, cfg: dict[str, Any]) -> tuple[int, int]:
     """(Dari marker count, Iranian marker count) in a text."""
-    light = light_fold(text)
+    light = fold_yeh_kaf(text)
     tokens = light.split()
     dari = _count_words(tokens, _light_list(tuple(cfg["dari_words"])))
     iran = _count_words(tokens, _light_list(tuple(cfg["iran_words"])))
@@ -223,7 +151,7 @@ def dari_markers(text: str, cfg: dict[str, Any]) -> tuple[int, int]:
 
 @lru_cache(maxsize=32)
 def _light_list(words: tuple[str, ...]) -> list[str]:
-    return [light_fold(w) for w in words]
+    return [fold_yeh_kaf(w) for w in words]
 
 
 def detect(text: str, cfg: dict[str, Any]) -> tuple[str | None, float, str]:

@@ -24,13 +24,11 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from mtqa.model import Article, Passage
+from mtqa.script import CLOSERS, ELLIPSIS, OPENING_QUOTES, in_any_block, sentence_end_pattern
 
 VERSION = "1"
 
 _WS = frozenset(" \t\r\n\f\v\u00a0\u200b\u2028\u2029\u3000\ufeff")
-OPEN_QUOTES = "“«„‘"
-CLOSE_QUOTES = "”»’"
-_CLOSERS = "”»’\"')]"
 
 
 class _Labelled(Protocol):
@@ -70,8 +68,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 @lru_cache(maxsize=16)
 def _boundary_re(terminators: str) -> re.Pattern[str]:
     # A run of terminal marks or dots/ellipses, then closing quotes/brackets.
-    marks = re.escape(terminators + ".…")
-    return re.compile(f"[{marks}]+[{re.escape(_CLOSERS)}]*")
+    return re.compile(sentence_end_pattern(terminators + "." + ELLIPSIS, CLOSERS, then=""))
 
 
 @lru_cache(maxsize=16)
@@ -91,7 +88,7 @@ def _is_boundary(text: str, m: re.Match[str], lo: int, hi: int, cfg: dict[str, A
                  abbrevs: frozenset[str]) -> bool:
     """Whether the run of terminal marks matched by ``m`` ends a sentence."""
     run = m.group(0)
-    marks = run.rstrip(_CLOSERS)
+    marks = run.rstrip(CLOSERS)
     after = m.end()
     if after >= hi:
         return False  # end of the paragraph: nothing to split
@@ -111,17 +108,12 @@ def _is_boundary(text: str, m: re.Match[str], lo: int, hi: int, cfg: dict[str, A
         if prev.isascii() and prev.isalpha() and not _is_space(nxt):
             return False  # "fox.com"
     if not _is_space(nxt):
-        # Missing space after the marks: split only before an Arabic letter or an opening quote.
-        return _is_arabic(nxt) or nxt in OPEN_QUOTES
+        # Missing space after the marks: split only before an Arabic-script character or an opening quote.
+        return in_any_block(nxt) or nxt in OPENING_QUOTES
     j = after
     while j < hi and _is_space(text[j]):
         j += 1
     return not (text[j].isascii() and text[j].islower())  # "etc. and": no split
-
-
-def _is_arabic(ch: str) -> bool:
-    o = ord(ch)
-    return 0x0600 <= o <= 0x06FF or 0x0750 <= o <= 0x077F or 0x08A0 <= o <= 0x08FF or 0xFB50 <= o <= 0xFEFC
 
 
 def sentences(text: str, start: int, end: int, cfg: dict[str, Any]) -> list[tuple[int, int]]:

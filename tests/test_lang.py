@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mtqa import lang
+from mtqa import lang, script
 from mtqa.config import Config
 from mtqa.errors import InputError
 from mtqa.model import Article
@@ -89,22 +89,22 @@ def test_english_declared_as_arabic_is_still_rejected(cfg: dict) -> None:
 
 def test_normalize_keeps_length_and_unifies_variants() -> None:
     text = "إِنَّ الكتابَ ــ في مكتبةٍ ٣٢ و۱۴ كيلو\u200cمتر"
-    out = lang.normalize(text)
+    out = script.normalize(text)
     assert len(out) == len(text)
     assert "ي" not in out and "ك" not in out and "إ" not in out
     assert "32" in out and "14" in out
     assert "\u200c" not in out
-    assert lang.fold("إِنَّ") == lang.fold("ان")
-    assert lang.fold("كيلو\u200cمتر") == lang.fold("کیلو متر")
+    assert script.fold_spelling("إِنَّ") == script.fold_spelling("ان")
+    assert script.fold_spelling("كيلو\u200cمتر") == script.fold_spelling("کیلو متر")
 
 
 def test_normalize_with_map_points_back_into_the_original() -> None:
     text = "مَدْرَسَةٌ كبيرة"
-    norm, index = lang.normalize_with_map(text)
+    norm, index = script.normalize_with_map(text)
     assert len(norm) == len(index)
-    assert lang.PLACEHOLDER not in norm
+    assert script.PLACEHOLDER not in norm
     for ch, i in zip(norm, index, strict=True):
-        assert lang.normalize(text[i]) == ch
+        assert script.normalize(text[i]) == ch
     assert norm.startswith("مدرسة")
 
 

@@ -25,6 +25,7 @@ from mtqa.crosscheck import grouping
 from mtqa.errors import ModelError
 from mtqa.model import Flag
 from mtqa.report import render
+from mtqa.script import fold_lookup
 
 # ---------------------------------------------------------------- the store
 
@@ -276,8 +277,8 @@ def test_folded_word_list_is_derived_once_and_read_by_key(monkeypatch: pytest.Mo
     table = check_text.FreqTable("fa")
     assert table._mem is None and table.path().is_file()  # on disk, under the cache dir
     folded = check_text.folded_frequencies("fa")
-    iran = check_text.fold("ایران")  # keys are folded (Persian yeh -> Arabic yeh)
-    words = [*sorted(folded)[::5000], iran, check_text.fold("تهران"), "qqqq-not-a-word"]
+    iran = fold_lookup("ایران")  # keys are folded (Persian yeh -> Arabic yeh)
+    words = [*sorted(folded)[::5000], iran, fold_lookup("تهران"), "qqqq-not-a-word"]
     assert [table.get(w) for w in words] == [folded.get(w) for w in words]
 
     def forbidden(_lang: str) -> dict[str, float]:
@@ -294,7 +295,7 @@ def test_unwritable_cache_dir_keeps_the_word_list_in_memory(tmp_path: Path,
     blocker.write_text("not a directory", encoding="utf-8")
     monkeypatch.setenv("MTQA_CACHE_DIR", str(blocker / "cache"))
     table = check_text.FreqTable("ar")
-    iraq = check_text.fold("العراق")
+    iraq = fold_lookup("العراق")
     assert table._mem is not None and table.get(iraq) == check_text.folded_frequencies("ar")[iraq]
 
 

@@ -6,7 +6,7 @@ passage and paragraph offsets, the neighbouring paragraphs' tails, the language,
 translation being checked (system, text, tokens, log-probabilities) and its Seq-Logprob; and a
 fingerprint of everything else that changes a score: the whole ``[checks]`` section, the fitted
 model file, the character-LM files, the wordfreq version, the embedder's revision, mtqa's
-version, and the source code of ``mtqa.checks`` itself (an edited check never serves a stale
+version, and the source code of ``mtqa.checks`` and ``mtqa.script`` (an edited check never serves a stale
 result). Values are JSON; nothing is unpickled. The model files' and the code's hashes are read
 once per process.
 """
@@ -41,8 +41,10 @@ def _file_sha(path: str) -> str:
 
 @lru_cache(maxsize=1)
 def _code_sha() -> str:
-    """sha256 over the source files of the ``mtqa.checks`` package."""
-    return source_sha(Path(__file__).parent.glob("*.py"))
+    """sha256 over the source files of the ``mtqa.checks`` package and of ``mtqa.script``."""
+    from mtqa import script
+
+    return source_sha([*Path(__file__).parent.glob("*.py"), script.__file__])
 
 
 def fingerprint(cfg: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from clean text; ``benchmarks/garble/train_lm.py`` builds them. A passage's cros
 per character under the clean model is garble evidence (machine output and broken text read as
 less like the clean text); the word with the highest per-character surprisal gives the span.
 
-Text is mapped before scoring: marks dropped, letter variants unified (``text.fold``), digits to
+Text is mapped before scoring: marks dropped, letter variants unified (``script.fold_lookup``), digits to
 ``0``, Latin letters to ``a``, other symbols to ``#``, white space to one space.
 """
 
@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from mtqa.checks.text import fold, is_arabic_letter, is_latin_letter
 from mtqa.errors import ModelError
+from mtqa.script import ZWNJ, fold_lookup, is_latin_letter, is_letter_or_bom
 
 FORMAT = "mtqa-charlm-1"
 BOS = "^"
@@ -40,8 +40,8 @@ def _map_char(ch: str) -> str:
         elif is_latin_letter(ch):
             c = "a"
         else:
-            c = fold(ch)[:1]
-            if c and not (is_arabic_letter(c) or c in ".،,؛:!?؟«»“”\"()-" or c == "\u200c"):
+            c = fold_lookup(ch)[:1]
+            if c and not (is_letter_or_bom(c) or c in ".،,؛:!?؟«»“”\"()-" or c == ZWNJ):
                 c = "#"
         if len(_CHAR) < 100_000:
             _CHAR[ch] = c

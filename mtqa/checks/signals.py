@@ -13,8 +13,9 @@ from typing import Any
 
 from mtqa.checks.base import Context
 from mtqa.checks.charlm import BOS, CharLM, get_lm, map_text
-from mtqa.checks.text import Token, fold
+from mtqa.checks.text import Token
 from mtqa.config import resolve_config_path
+from mtqa.script import fold_lookup
 
 
 def word_stats(ctx: Context) -> tuple[float, float, list[Token]]:
@@ -23,7 +24,8 @@ def word_stats(ctx: Context) -> tuple[float, float, list[Token]]:
         return ctx._cache["wstats"]
     min_len = ctx.param("unknown_min_chars")
     rare = ctx.param("rare_zipf")
-    words = [w for w in ctx.words() if len(fold(w.text)) >= min_len and not any(c.isdigit() for c in w.text)]
+    words = [w for w in ctx.words()
+             if len(fold_lookup(w.text)) >= min_len and not any(c.isdigit() for c in w.text)]
     zs = [ctx.lexicon.zipf(w.text) for w in words]
     unknown = [w for w, z in zip(words, zs, strict=True) if z == 0.0]
     n = max(1, len(words))

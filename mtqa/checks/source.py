@@ -11,19 +11,13 @@ from itertools import pairwise
 
 from mtqa.checks.base import Check, Context
 from mtqa.checks.signals import lm_stats, word_stats
-from mtqa.checks.text import TERMINAL, Token, fold, repeated_ngrams, tokens, unmatched_quotes
+from mtqa.checks.text import Token, repeated_ngrams, tokens, unmatched_quotes
 from mtqa.model import Flag
-
-_CLOSERS = "”»\"')]"
+from mtqa.script import CLOSERS_EXCEPT_RSQUO, ends_sentence, fold_lookup
 
 
 def _clip(ctx: Context, start: int, end: int) -> tuple[int, int]:
     return max(start, ctx.start), min(end, ctx.end)
-
-
-def _ends_terminal(s: str) -> bool:
-    s = s.rstrip().rstrip(_CLOSERS)
-    return bool(s) and s[-1] in TERMINAL
 
 
 def _unit_words(ctx: Context, u: tuple[int, int]) -> list[Token]:
@@ -45,7 +39,7 @@ class BrokenPhrase(Check):
         units = ctx.para_units()
         out: list[Flag] = []
         for a, b in pairwise(units):
-            if ctx.text[a[0]:a[1]].rstrip(_CLOSERS)[-1:] != ".":
+            if ctx.text[a[0]:a[1]].rstrip(CLOSERS_EXCEPT_RSQUO)[-1:] != ".":
                 continue
             wa, wb = _unit_words(ctx, a), _unit_words(ctx, b)
             if not wa or not wb:
@@ -53,7 +47,8 @@ class BrokenPhrase(Check):
             last = wa[-1]
             broken = lex.has("nonfinal", last.text)
             if not broken and len(wa) >= 2 and lex.has("kunya", wa[-2].text) and len(wb) <= tail_max:
-                broken = not any(fold(wb[0].text).startswith(p) for p in lex.sets.get("sentence_openers", ()))
+                broken = not any(fold_lookup(wb[0].text).startswith(p)
+                                 for p in lex.sets.get("sentence_openers", ()))
             cut_end = wb[0].end
             if not broken:
                 hit = [t for t in wb[1:3] if lex.has("orphan_conjunctions", t.text)]
@@ -88,14 +83,14 @@ class DanglingFragment(Check):
             if not ctx.inside(u[0]):
                 continue
             raw = ctx.text[u[0]:u[1]]
-            body = raw.rstrip(_CLOSERS)
+            body = raw.rstrip(CLOSERS_EXCEPT_RSQUO)
             if body[-1:] != "." or body.endswith(".."):
                 continue  # an ellipsis marks a cut teaser, not a stray fragment
             toks = tokens(ctx.text, u[0], u[1])
             words = [t for t in toks if t.script == "arabic"]
             if not words or len(toks) != len(words) or len(words) > max_words:
                 continue
-            if any(len(fold(w.text)) < 2 or ctx.lexicon.has("fragment_ok", w.text) for w in words):
+            if any(len(fold_lookup(w.text)) < 2 or ctx.lexicon.has("fragment_ok", w.text) for w in words):
                 continue
             out.append(self.flag(u[0], min(u[1], ctx.end), ctx.text))
         return out
@@ -208,7 +203,7 @@ class Repetition(Check):
 
     def run(self, ctx: Context) -> list[Flag]:
         toks = [t for t in ctx.tokens() if t.script != "digit"]
-        keys = [fold(t.text) for t in toks]
+        keys = [fold_lookup(t.text) for t in toks]
         ok = ctx.lexicon.sets.get("reduplication_ok", frozenset())
         out = []
         for i, n in repeated_ngrams(keys, ctx.param("repeat_max_n")):
@@ -234,7 +229,7 @@ class Truncated(Check):
         if not ctx.inside(u[1] - 1):
             return []
         raw = ctx.text[u[0]:u[1]].rstrip()
-        if _ends_terminal(raw):
+        if ends_sentence(raw):
             return []
         words = _unit_words(ctx, u)
         if not words:
@@ -293,14 +288,14 @@ class PastedHeadline(Check):
     def run(self, ctx: Context) -> list[Flag]:
         if ctx.prev_tail is None or ctx.next_tail is None:
             return []
-        if not (_ends_terminal(ctx.prev_tail) and _ends_terminal(ctx.next_tail)):
+        if not (ends_sentence(ctx.prev_tail) and ends_sentence(ctx.next_tail)):
             return []
         units = ctx.para_units()
         if len(units) != 1:
             return []
         u = units[0]
         raw = ctx.text[u[0]:u[1]]
-        if _ends_terminal(raw) or raw.rstrip()[-1:] in ctx.cfg["params"]["dangling_end_punct"]:
+        if ends_sentence(raw) or raw.rstrip()[-1:] in ctx.cfg["params"]["dangling_end_punct"]:
             return []
         if len(_unit_words(ctx, u)) < ctx.param("headline_min_words"):
             return []

@@ -13,10 +13,11 @@ from dataclasses import replace
 
 from mtqa.checks.base import Check, Context
 from mtqa.checks.signals import length_ratio
-from mtqa.checks.text import is_arabic_letter, numbers, repeated_ngrams
+from mtqa.checks.text import repeated_ngrams
 from mtqa.model import Flag
+from mtqa.script import HARAKAT, ZWNJ, is_letter_or_bom, numbers
 
-_RESIDUE_GLUE = " \u200c\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
+_RESIDUE_GLUE = " " + ZWNJ + HARAKAT
 _EN_TOKEN = re.compile(r"[A-Za-z0-9']+")
 
 
@@ -107,9 +108,9 @@ class ScriptResidue(TranslationCheck):
         text = tr.text
         i = 0
         while i < len(text):
-            if is_arabic_letter(text[i]):
+            if is_letter_or_bom(text[i]):
                 j = i
-                while j < len(text) and (is_arabic_letter(text[j]) or text[j] in _RESIDUE_GLUE):
+                while j < len(text) and (is_letter_or_bom(text[j]) or text[j] in _RESIDUE_GLUE):
                     j += 1
                 while j > i and text[j - 1] == " ":
                     j -= 1

@@ -1,10 +1,8 @@
-"""Text helpers for the checks: tokens with offsets, sentence units, quotes, digits, word frequency.
+"""Text helpers for the checks: tokens with offsets, sentence units, quotes, word frequency.
 
-Everything here keeps offsets into the text it was given. ``fold`` (used only for dictionary
-look-ups, word lists and the character LM) drops marks and unifies alef, Persian yeh/kaf and heh
-variants, so it may shorten a word. It deliberately keeps alef maqsura (ى) apart from yeh
-(``mtqa.lang.normalize`` merges them): "على" (a preposition) and "علي" (a name) must differ for
-the broken-phrase rules.
+Everything here keeps offsets into the text it was given. Letters, digits, numbers, sentence ends
+and the dictionary key of a word (:func:`mtqa.script.fold_lookup`, used for word lists, wordfreq
+look-ups and the character LM) come from :mod:`mtqa.script`.
 """
 
 from __future__ import annotations
@@ -21,61 +19,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# Arabic-script letters (Arabic, Persian, Urdu additions, presentation forms).
-_ARABIC_RANGES = ((0x0620, 0x064A), (0x066E, 0x06D3), (0x06D5, 0x06D5), (0x06EE, 0x06EF),
-                  (0x06FA, 0x06FC), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF),
-                  (0xFE70, 0xFEFF))
-_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
+from mtqa.script import (
+    LOOKUP_FOLD,
+    MARKS_CLASS,
+    MARKS_RE,
+    NUMBER_SEPARATORS,
+    SENTENCE_END_RE,
+    ZWJ,
+    ZWNJ,
+    fold_lookup,
+    script_of,
+)
+
 # A token: letters or digits, with inner marks, tatweel, ZWNJ/ZWJ, apostrophes and decimal/thousand
 # separators between digits.
 TOKEN_RE = re.compile(
-    r"[^\W_][\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]*"
-    r"(?:(?:[\u200c\u200d'’]|(?<=\d)[.,٫٬](?=\d))[\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]+)*"
+    rf"[^\W_][\w{MARKS_CLASS}]*"
+    rf"(?:(?:[{ZWNJ}{ZWJ}'’]|(?<=\d)[{NUMBER_SEPARATORS}](?=\d))[\w{MARKS_CLASS}]+)*"
 )
-TERMINAL = ".!?؟…"
-CLOSING_QUOTES = "”»’\"'"
 OPEN_CLOSE = {"“": "”", "«": "»"}
 CLOSE_OPEN = {v: k for k, v in OPEN_CLOSE.items()}
-# A sentence boundary: a run of terminal marks (optionally followed by closing quotes/brackets)
-# followed by white space or the end of the text.
-BOUNDARY_RE = re.compile(r"[.!?؟…]+[”»\"')\]]*(?=\s|$)")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ی": "ي", "ک": "ك",
-                       "ۀ": "ه"})
-
-
-_ARABIC_LETTERS = frozenset(chr(o) for a, b in _ARABIC_RANGES for o in range(a, b + 1))
-
-
-def is_arabic_letter(ch: str) -> bool:
-    return ch in _ARABIC_LETTERS
-
-
-def is_latin_letter(ch: str) -> bool:
-    return ch.isalpha() and ord(ch) < 0x0250
-
-
-def fold(word: str) -> str:
-    """Dictionary key for a word: NFKC, marks and tatweel removed, alef/yeh/kaf variants unified."""
-    w = unicodedata.normalize("NFKC", word)
-    w = _MARKS.sub("", w).replace("\u200d", "")
-    return w.translate(_FOLD).lower()
-
-
-def ascii_digits(text: str) -> str:
-    return text.translate(_DIGITS)
-
-
-def script_of(word: str) -> str:
-    """'arabic', 'latin', 'digit' or 'other' by the word's first letter or digit."""
-    for ch in word:
-        if ch.isdigit():
-            return "digit"
-        if ch in _ARABIC_LETTERS:
-            return "arabic"
-        if is_latin_letter(ch):
-            return "latin"
-    return "other"
 
 
 @dataclass(frozen=True)
@@ -91,7 +54,7 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     end = len(text) if end is None else end
     out = []
     for m in TOKEN_RE.finditer(text, start, end):
-        word = m.group().rstrip("\u200c\u200d")
+        word = m.group().rstrip(ZWNJ + ZWJ)
         out.append(Token(word, m.start(), m.start() + len(word), script_of(word)))
     return out
 
@@ -101,7 +64,7 @@ def units(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, 
     end = len(text) if end is None else end
     out: list[tuple[int, int]] = []
     pos = start
-    for m in BOUNDARY_RE.finditer(text, start, end):
+    for m in SENTENCE_END_RE.finditer(text, start, end):
         s = pos
         while s < m.start() and text[s].isspace():
             s += 1
@@ -144,33 +107,12 @@ def unmatched_quotes(text: str, start: int, end: int) -> list[tuple[int, str]]:
     return sorted(bad)
 
 
-_NUM_RE = re.compile(r"\d+(?:[.,٫٬]\d+)*")
-
-
-def numbers(text: str, min_digits: int = 2) -> list[tuple[str, int, int]]:
-    """Digit numbers in ``text`` as (canonical value, start, end); separators removed, decimals kept."""
-    out = []
-    t = ascii_digits(text)
-    for m in _NUM_RE.finditer(t):
-        raw = m.group()
-        parts = re.split(r"[.,٫٬]", raw)
-        if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]):
-            value = "".join(parts)  # thousands separators
-        elif len(parts) == 2:
-            value = f"{parts[0]}.{parts[1]}".rstrip("0").rstrip(".")
-        else:
-            value = "".join(parts)
-        value = value.lstrip("0") or "0"
-        if sum(ch.isdigit() for ch in value) >= min_digits:
-            out.append((value, m.start(), m.end()))
-    return out
-
-
 def folded_frequencies(lang: str) -> dict[str, float]:
     """wordfreq's list for ``lang`` with folded keys (where words fold together, the commonest wins)."""
     import wordfreq
 
-    return {fold(k): v for k, v in sorted(wordfreq.get_frequency_dict(lang).items(), key=lambda kv: kv[1])}
+    freq = wordfreq.get_frequency_dict(lang)
+    return {fold_lookup(k): v for k, v in sorted(freq.items(), key=lambda kv: kv[1])}
 
 
 @lru_cache(maxsize=1)
@@ -210,7 +152,7 @@ class FreqTable:
     def path(self) -> Path:
         from mtqa.store import cache_root, digest
 
-        rules = digest(_MARKS.pattern, sorted(_FOLD.items()), unicodedata.unidata_version)[:12]
+        rules = digest(MARKS_RE.pattern, sorted(LOOKUP_FOLD.items()), unicodedata.unidata_version)[:12]
         return cache_root() / "wordfreq" / f"{self.lang}-{wordfreq_version()}-{rules}.sqlite"
 
     def _derive(self, path: Path) -> None:
@@ -249,7 +191,7 @@ def _zipf(key: str, wf_lang: str) -> float:
 
 def word_zipf(word: str, wf_lang: str) -> float:
     """Zipf frequency (0 = unknown) of an exact folded word in wordfreq's list for ``wf_lang``."""
-    return _zipf(fold(word), wf_lang)
+    return _zipf(fold_lookup(word), wf_lang)
 
 
 class Lexicon:
@@ -257,18 +199,20 @@ class Lexicon:
 
     def __init__(self, table: dict, wf_lang: str) -> None:
         self.wf_lang = wf_lang
-        self.sets = {k: frozenset(fold(w) for w in v) for k, v in table.items() if isinstance(v, list)}
-        self.prefixes = sorted((fold(p) for p in table.get("clitic_prefixes", [])), key=len, reverse=True)
-        self.suffixes = sorted((fold(s) for s in table.get("clitic_suffixes", [])), key=len, reverse=True)
+        self.sets = {k: frozenset(fold_lookup(w) for w in v) for k, v in table.items() if isinstance(v, list)}
+        self.prefixes = sorted((fold_lookup(p) for p in table.get("clitic_prefixes", [])), key=len,
+                               reverse=True)
+        self.suffixes = sorted((fold_lookup(s) for s in table.get("clitic_suffixes", [])), key=len,
+                               reverse=True)
         self.split_zipf = float(table.get("split_min_zipf", 3.0))
         self._cache: dict[str, float] = {}
 
     def has(self, name: str, word: str) -> bool:
-        return fold(word) in self.sets.get(name, frozenset())
+        return fold_lookup(word) in self.sets.get(name, frozenset())
 
     def zipf(self, word: str) -> float:
         """Best zipf frequency of the word, of its ZWNJ parts, or of it without clitics."""
-        key = fold(word)
+        key = fold_lookup(word)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -281,12 +225,12 @@ class Lexicon:
         return best
 
     def _stripped(self, key: str) -> float:
-        if "\u200c" in key:
-            parts = [p for p in key.split("\u200c") if p]
+        if ZWNJ in key:
+            parts = [p for p in key.split(ZWNJ) if p]
             scores = [word_zipf(p, self.wf_lang) or self._affix(p) for p in parts]
             if scores and all(s > 0 for s in scores):
                 return min(scores)
-        key = key.replace("\u200c", "")
+        key = key.replace(ZWNJ, "")
         return self._affix(key) or self._split(key)
 
     def _split(self, key: str) -> float:

@@ -23,8 +23,9 @@ from typing import Any
 from mtqa.crosscheck import calendars
 from mtqa.crosscheck.lexicon import Lex
 from mtqa.crosscheck.mention import Mention
-from mtqa.crosscheck.numbers import NUM_RE, _noun_after, year_cue_before
+from mtqa.crosscheck.numbers import _noun_after, year_cue_before
 from mtqa.crosscheck.text import clause, sentence
+from mtqa.script import GROUPED_NUMBER_RE
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -102,7 +103,7 @@ def components(view: str, lex: Lex, cfg: Mapping[str, Any]) -> list[dict[str, An
         if "sd" in c or "sy" in c:
             comps.append(c)
     taken = [(c["a"], c["b"]) for c in comps]
-    for m in NUM_RE.finditer(view):
+    for m in GROUPED_NUMBER_RE.finditer(view):
         a, b = m.span()
         if b - a != 4 or not m.group(1).isdigit() or not y0 <= int(m.group(1)) <= y1:
             continue

@@ -167,11 +167,11 @@ def _cached_align(articles: Sequence[Article], mentions: Sequence[Mention],
 
 @lru_cache(maxsize=1)
 def _align_code_sha() -> str:
-    """The code an alignment depends on: this module, the normalised views and ``mtqa.lang``."""
-    from mtqa import lang
+    """The code an alignment depends on: this module, the normalised views and ``mtqa.script``."""
+    from mtqa import script
     from mtqa.crosscheck import text
 
-    return source_sha([__file__, text.__file__, lang.__file__])
+    return source_sha([__file__, text.__file__, script.__file__])
 
 
 def _align(passages: Sequence[Passage], anchors: Mapping[str, set[str]],

@@ -24,8 +24,9 @@ from typing import Any
 from mtqa.crosscheck.lexicon import Lex, name_tokens
 from mtqa.crosscheck.mention import Mention
 from mtqa.crosscheck.text import strip_article
+from mtqa.script import TATWEEL
 
-_TOKEN = re.compile(r"[^\W_][\w\u0640]*|[.،,;؛:()«»“”\"]")
+_TOKEN = re.compile(rf"[^\W_][\w{TATWEEL}]*|[.،,;؛:()«»“”\"]")
 
 
 def _slot_after(view: str, lex: Lex, pos: int, max_words: int) -> tuple[int, int] | None:

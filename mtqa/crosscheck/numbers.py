@@ -18,15 +18,9 @@ from typing import Any
 from mtqa.crosscheck.lexicon import Lex
 from mtqa.crosscheck.mention import Mention
 from mtqa.crosscheck.text import View, clause, sentence, words
+from mtqa.script import GROUPED_NUMBER_RE, parse_number
 
-NUM_RE = re.compile(r"(?<![\d.,،٬])(\d{1,3}(?:[,،٬]\d{3})+|\d+(?:[.٫]\d+)?)(?![\d]|[.,٫]\d)")
 _SKIP = frozenset({"من", "از", "of", "تن", "نفر"})
-
-
-def parse_number(token: str) -> float:
-    """"2,500" / "2٬500" / "2500" / "3.5" → float."""
-    t = re.sub(r"[,،٬](?=\d{3})", "", token).replace("٫", ".")
-    return float(t)
 
 
 def fmt(value: float) -> str:
@@ -37,8 +31,8 @@ def quantities(text: str, start: int, end: int, lex: Lex) -> list[tuple[float, i
     """(value, start, end) of the digits and counted number words in ``text[start:end]``."""
     view = View.of(text, start, end)
     out = []
-    for m in NUM_RE.finditer(view.norm):
-        out.append((parse_number(m.group(1)), *view.span(*m.span())))
+    for m in GROUPED_NUMBER_RE.finditer(view.norm):
+        out.append((float(parse_number(m.group(1))), *view.span(*m.span())))
     for key, a, b in lex.number_words.finditer(view.norm):
         if _noun_after(view.norm, lex, b, min(len(view.norm), b + 40), 2) is not None:
             out.append((float(lex.number_values.get(key, 0)), *view.span(a, b)))
@@ -49,8 +43,8 @@ def _number_spans(view: str, lex: Lex,
                   blocked: list[tuple[int, int]]) -> list[tuple[int, int, float | None, str | None]]:
     """(start, end, value, vague key) of every quantity not inside a blocked (date) span."""
     out = []
-    for m in NUM_RE.finditer(view):
-        out.append((m.start(), m.end(), parse_number(m.group(1)), None))
+    for m in GROUPED_NUMBER_RE.finditer(view):
+        out.append((m.start(), m.end(), float(parse_number(m.group(1))), None))
     for key, a, b in lex.number_words.finditer(view):
         out.append((a, b, float(lex.number_values.get(key, 0)) or None, "word"))
     for key, a, b in lex.vague.finditer(view):

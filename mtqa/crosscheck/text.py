@@ -1,6 +1,6 @@
 """Text helpers for the cross-check: normalised views with offset maps, phrase lexicons, clauses.
 
-Extraction runs on a *normalised* view of a span of an article (``mtqa.lang.normalize`` with the
+Extraction runs on a *normalised* view of a span of an article (``mtqa.script.normalize`` with the
 removed marks dropped, Arabic-Indic and Persian digits as ASCII, letter variants unified, Latin
 lower-cased); every match is mapped back to offsets into the original text through the index map.
 """
@@ -17,19 +17,18 @@ from typing import Any
 
 from mtqa.config import resolve_config_path
 from mtqa.errors import ConfigError
+from mtqa.script import (
+    CLOSERS_EXCEPT_RSQUO,
+    SENTENCE_MARKS,
+    TATWEEL,
+    normalize_with_map,
+    sentence_end_pattern,
+)
 
 # Word characters: letters and digits of every script, plus tatweel (kept inside words).
 _LETTER = r"[^\W_]"
 # Conjunction/preposition prefixes glued to Arabic words (و ب ل ف ک) and the article ال.
 PREFIX = r"(?:[وبلفک]{0,2}ال|[وبلفک]{1,2}|لل)?"
-
-
-def _normalize(text: str) -> tuple[str, list[int]]:
-    try:
-        from mtqa.lang import normalize_with_map
-    except ImportError:  # pragma: no cover - lang is part of the package
-        return text, list(range(len(text)))
-    return normalize_with_map(text)
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class View:
     @classmethod
     def of(cls, text: str, start: int = 0, end: int | None = None) -> View:
         end = len(text) if end is None else end
-        norm, idx = _normalize(text[start:end])
+        norm, idx = normalize_with_map(text[start:end])
         return cls(norm.lower(), tuple(start + i for i in idx), end)
 
     def span(self, a: int, b: int) -> tuple[int, int]:
@@ -57,7 +56,7 @@ class View:
 
 def norm_phrase(phrase: str) -> str:
     """A lexicon entry in the form it is matched in: normalised, lower-cased, spaces collapsed."""
-    norm, _ = _normalize(phrase)
+    norm, _ = normalize_with_map(phrase)
     return " ".join(norm.lower().split())
 
 
@@ -119,8 +118,8 @@ class Lexicon:
 
 
 # Clause and sentence boundaries in a normalised view.
-_SENT_END = re.compile(r"[.!?؟]+[”»\"')\]]*(?=\s|$)|\n")
-_CLAUSE_END = re.compile(r"[،;؛:–—()]|,(?!\d{3})|\s-\s|[.!?؟]+(?=\s|$)|\n")
+_SENT_END = re.compile(sentence_end_pattern(SENTENCE_MARKS, CLOSERS_EXCEPT_RSQUO) + r"|\n")
+_CLAUSE_END = re.compile(r"[،;؛:–—()]|,(?!\d{3})|\s-\s|" + sentence_end_pattern(SENTENCE_MARKS, "") + r"|\n")
 
 
 def bounds(text: str, pos: int, regex: re.Pattern[str], lo: int = 0,
@@ -143,7 +142,7 @@ def sentence(text: str, pos: int) -> tuple[int, int]:
     return bounds(text, pos, _SENT_END)
 
 
-WORD_RE = re.compile(rf"{_LETTER}[\w\u0640]*")
+WORD_RE = re.compile(rf"{_LETTER}[\w{TATWEEL}]*")
 
 
 def words(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[str, int, int]]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mtqa.script import SENTENCE_MARKS, URDU_FULL_STOP
+
 # Boundary characters, strongest first. A cut goes right after the character.
-BOUNDARY_LEVELS: tuple[str, ...] = (".!?؟۔", "،؛;", ",:")
+BOUNDARY_LEVELS: tuple[str, ...] = (SENTENCE_MARKS + URDU_FULL_STOP, "،؛;", ",:")
 
 
 def _cut_points(text: str, chars: str) -> list[int]:

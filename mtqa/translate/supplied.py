@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from mtqa.model import Article, Passage, Translation
+from mtqa.script import LATIN_CLOSERS, TERMINAL, number_re
+from mtqa.script import numbers as _numbers
 
 SYSTEM = "supplied"
 
@@ -36,9 +38,10 @@ NUMBER_MISS_COST = 4.0  # per number on one side only (a dropped number is stron
 LENGTH_RATIO: dict[str, float] = {"ar": 1.13, "fa": 1.07, "prs": 1.09}
 DEFAULT_RATIO = 1.1
 
-_SENT_END = re.compile(r"(?<=[.!?؟…])[\"'”’)\]]*\s+(?=\S)")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_NUMBER = re.compile(r"\d+(?:[.,٫]\d+)?")
+# A sentence gap: after a terminal mark and any closers, the white space before the next sentence.
+_SENT_END = re.compile(rf"(?<=[{re.escape(TERMINAL)}])[{re.escape(LATIN_CLOSERS)}]*\s+(?=\S)")
+# English numbers: one separator at most, "," always groups thousands, written form kept ("3.50").
+_NUMBER = number_re(".,٫", 1)
 
 
 def sentences(text: str) -> list[str]:
@@ -51,7 +54,7 @@ def sentences(text: str) -> list[str]:
 
 def numbers(text: str) -> set[str]:
     """Numbers written in ``text``, with Arabic-Indic and Persian digits normalised to ASCII."""
-    return {n.replace(",", "").replace("٫", ".") for n in _NUMBER.findall(text.translate(_DIGITS))}
+    return {v for v, _, _ in _numbers(text, pattern=_NUMBER, thousands=",", strict_groups=False, trim=False)}
 
 
 def _link_cost(src: Sequence[str], tgt: Sequence[str], ratio: float) -> float:
