@@ -1,5 +1,8 @@
 """Stage 3, clean: label each paragraph content / boilerplate / offtopic / duplicate, with a reason.
 
+Reads: the article and its paragraph spans (``segment.paragraphs``). Adds: one ``Label`` per
+paragraph, which ``segment.passages`` turns into each passage's ``kind`` and ``reason``.
+
 Interface::
 
     classify(article, paragraphs, cfg) -> list[Label]

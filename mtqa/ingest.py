@@ -1,5 +1,8 @@
 """Stage 1, ingest: read plain text, JSONL, HTML and RSS/Atom inputs into Articles.
 
+Reads: input paths or standard input. Adds: ``Article`` objects (id, source, decoded text,
+metadata, a feed's own English as ``supplied_translation``) and a ``Problem`` per bad input.
+
 Interface::
 
     load(inputs, cfg) -> tuple[list[Article], list[Problem]]

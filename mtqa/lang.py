@@ -1,5 +1,7 @@
 """Stage 2, language: tell Arabic from Persian (and keep Dari, ``prs``).
 
+Reads: ``Article.text`` (and a declared ``lang``). Adds: ``Article.lang`` and ``lang_confidence``.
+
 Interface::
 
     identify(article, cfg) -> Article     # sets lang, lang_confidence; InputError if neither

@@ -1,5 +1,8 @@
 """Stage 4, segment: paragraphs and sentences with character offsets into the input text.
 
+Reads: ``Article.text`` (paragraphs) and the cleaner's labels (passages). Adds:
+``Article.passages``, each with its offsets, paragraph, language, kind and reason.
+
 Interface::
 
     paragraphs(text) -> list[tuple[int, int]]

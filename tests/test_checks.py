@@ -8,7 +8,7 @@ from mtqa.checks import BY_CODE, CHECKS
 from mtqa.checks import model as checks_model
 from mtqa.checks.base import Context
 from mtqa.checks.features import SIGNALS, lexicon
-from mtqa.checks.text import Lexicon, tokens, units, unmatched_quotes
+from mtqa.checks.text import WordLists, tokens, units, unmatched_quotes
 from mtqa.config import defaults
 from mtqa.model import Translation
 from mtqa.script import fold_lookup, numbers
@@ -269,6 +269,6 @@ def test_units_tokens_quotes_numbers() -> None:
 
 
 def test_lexicon_clitics() -> None:
-    lex = Lexicon({"clitic_prefixes": ["وال", "و"], "clitic_suffixes": ["ها"]}, "ar")
+    lex = WordLists({"clitic_prefixes": ["وال", "و"], "clitic_suffixes": ["ها"]}, "ar")
     assert lex.zipf("يضعط") == 0.0
     assert lex.zipf("والعراق") > 3.0

@@ -43,7 +43,7 @@ from mtqa.checks.cache import cached_results
 from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, evidence, lexicon, pick_translation
 from mtqa.checks.signals import attach_cosines
-from mtqa.checks.text import Lexicon
+from mtqa.checks.text import WordLists
 from mtqa.config import resolve_config_path
 from mtqa.crosscheck import lexicon as crosscheck_lexicon
 from mtqa.model import Agreement, Article, Flag, Passage, Translation
@@ -115,7 +115,7 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
         return article.text[max(0, e - 8):e]
 
     out = []
-    lexicons: dict[str, Lexicon] = {}
+    lexicons: dict[str, WordLists] = {}
     for i, p in enumerate(article.passages):
         lang = p.lang or article.lang
         if p.kind != "content" or lang not in SUPPORTED_LANGS:

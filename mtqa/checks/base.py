@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from mtqa.checks.text import Lexicon, Token, tokens, units
+from mtqa.checks.text import Token, WordLists, tokens, units
 from mtqa.model import Flag, Severity, Translation
 
 SUPPORTED_LANGS = ("ar", "fa", "prs")
@@ -33,7 +33,7 @@ class Context:
     end: int
     lang: str
     cfg: dict[str, Any]
-    lexicon: Lexicon
+    lexicon: WordLists
     calib: dict[str, float] = field(default_factory=dict)  # thresholds fitted by the benchmark
     para_start: int | None = None
     para_end: int | None = None

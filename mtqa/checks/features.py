@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from mtqa.checks.base import Check, Context
 from mtqa.checks.signals import boundary_stats, length_ratio, lm_stats, word_stats
-from mtqa.checks.text import Lexicon
+from mtqa.checks.text import WordLists
 from mtqa.model import Flag, Translation
 
 # The continuous evidence keys (beside each check's ``feature``), computed in ``evidence``.
@@ -38,16 +38,16 @@ class Result:
     flags: list[Flag] = field(default_factory=list)
 
 
-_LEXICONS: dict[str, Lexicon] = {}
+_LEXICONS: dict[str, WordLists] = {}
 
 
-def lexicon(cfg: dict, lang: str) -> Lexicon:
+def lexicon(cfg: dict, lang: str) -> WordLists:
     """The lexicon for ``lang`` built from the config's word lists (cached by their content)."""
     base = cfg["lexicon_alias"].get(lang, lang)
     table = cfg["lexicon"][base]
     key = json.dumps([base, cfg["wordfreq_lang"][base], table], sort_keys=True, ensure_ascii=False)
     if key not in _LEXICONS:
-        _LEXICONS[key] = Lexicon(table, cfg["wordfreq_lang"][base])
+        _LEXICONS[key] = WordLists(table, cfg["wordfreq_lang"][base])
     return _LEXICONS[key]
 
 

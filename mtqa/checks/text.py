@@ -194,7 +194,7 @@ def word_zipf(word: str, wf_lang: str) -> float:
     return _zipf(fold_lookup(word), wf_lang)
 
 
-class Lexicon:
+class WordLists:
     """Per-language word lists from the config, folded for matching, with clitic-aware frequency."""
 
     def __init__(self, table: dict, wf_lang: str) -> None:

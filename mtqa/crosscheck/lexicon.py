@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from mtqa.crosscheck.text import Lexicon, lexicon_data, lexicon_path, norm_phrase, table_lexicon
+from mtqa.crosscheck.text import PhraseTable, lexicon_data, lexicon_path, norm_phrase, table_lexicon
 from mtqa.errors import ConfigError
 
 
@@ -16,50 +16,50 @@ class Event:
     key: str
     label: str
     group: str
-    groups: tuple[Lexicon, ...]
+    groups: tuple[PhraseTable, ...]
 
 
 @dataclass
 class Role:
     key: str
     label: str
-    context: Lexicon | None
+    context: PhraseTable | None
 
 
 @dataclass
 class Lex:
     side: str
-    nouns: Lexicon
+    nouns: PhraseTable
     noun_labels: dict[str, str]
     person_nouns: frozenset[str]
-    states: Lexicon
+    states: PhraseTable
     state_keys: frozenset[str]
-    places: Lexicon
+    places: PhraseTable
     place_labels: dict[str, str]
-    nats: Lexicon
+    nats: PhraseTable
     nat_labels: dict[str, str]
-    approx: Lexicon
-    more: Lexicon
-    atleast: Lexicon
-    less: Lexicon
-    number_words: Lexicon
+    approx: PhraseTable
+    more: PhraseTable
+    atleast: PhraseTable
+    less: PhraseTable
+    number_words: PhraseTable
     number_values: dict[str, int]
-    vague: Lexicon
+    vague: PhraseTable
     vague_ranges: dict[str, tuple[int, int]]
     vague_labels: dict[str, str]
-    months: Lexicon
+    months: PhraseTable
     ambiguous_months: frozenset[str]
-    solar_months: Lexicon
+    solar_months: PhraseTable
     ordinals: dict[str, int]
-    weekdays: Lexicon
+    weekdays: PhraseTable
     ambiguous_weekdays: frozenset[str]
-    day_cues: Lexicon
-    year_cues: Lexicon
+    day_cues: PhraseTable
+    year_cues: PhraseTable
     events: tuple[Event, ...]
-    entities: Lexicon
+    entities: PhraseTable
     entity_labels: dict[str, str]
     entity_tokens: dict[str, tuple[tuple[str, ...], ...]]
-    roles: Lexicon
+    roles: PhraseTable
     role_info: dict[str, Role]
     name_starts: frozenset[str]
     name_stops: frozenset[str]
@@ -100,7 +100,7 @@ def _compile(path_key: str, side: str) -> Lex:
     weekdays = data.get("weekdays", {})
     events = []
     for key, ev in data.get("events", {}).items():
-        groups = tuple(Lexicon({"x": _phrases(g, f"events.{key}.all")}, prefixes=pre)
+        groups = tuple(PhraseTable({"x": _phrases(g, f"events.{key}.all")}, prefixes=pre)
                        for g in ev.get("all", []))
         events.append(Event(key, ev.get("label", key), ev.get("group", key), groups))
     ents = data.get("entities", {})
@@ -117,33 +117,33 @@ def _compile(path_key: str, side: str) -> Lex:
         place_labels={k: v.get("label", k) for k, v in data.get("places", {}).items()},
         nats=table_lexicon(data.get("nationalities", {}), side),
         nat_labels={k: v.get("label", k) for k, v in data.get("nationalities", {}).items()},
-        approx=Lexicon({"approx": q.get(f"approx_{side}", [])}, prefixes=pre),
-        more=Lexicon({"more": q.get(f"more_{side}", [])}, prefixes=pre),
-        atleast=Lexicon({"atleast": q.get(f"atleast_{side}", [])}, prefixes=pre),
-        less=Lexicon({"less": q.get(f"less_{side}", [])}, prefixes=pre),
-        number_words=Lexicon({k: [k] for k in nw}, prefixes=pre),
+        approx=PhraseTable({"approx": q.get(f"approx_{side}", [])}, prefixes=pre),
+        more=PhraseTable({"more": q.get(f"more_{side}", [])}, prefixes=pre),
+        atleast=PhraseTable({"atleast": q.get(f"atleast_{side}", [])}, prefixes=pre),
+        less=PhraseTable({"less": q.get(f"less_{side}", [])}, prefixes=pre),
+        number_words=PhraseTable({k: [k] for k in nw}, prefixes=pre),
         number_values={k: int(v) for k, v in nw.items()},
         vague=table_lexicon(vague, side),
         vague_ranges={k: (int(v["range"][0]), int(v["range"][1])) for k, v in vague.items()},
         vague_labels={k: v.get("label", k) for k, v in vague.items()},
-        months=Lexicon(_indexed(months, side, "months"), prefixes=pre),
+        months=PhraseTable(_indexed(months, side, "months"), prefixes=pre),
         ambiguous_months=frozenset(norm_phrase(p) for p in months.get("ambiguous", [])),
-        solar_months=Lexicon(_indexed(data.get("solar_months", {}), "src", "solar_months")
+        solar_months=PhraseTable(_indexed(data.get("solar_months", {}), "src", "solar_months")
                              if side == "src" else {}, prefixes=False),
         ordinals={norm_phrase(k): int(v) for k, v in data.get("ordinals", {}).items()},
-        weekdays=Lexicon(_indexed(weekdays, side, "weekdays"), prefixes=pre),
+        weekdays=PhraseTable(_indexed(weekdays, side, "weekdays"), prefixes=pre),
         ambiguous_weekdays=frozenset(norm_phrase(p) for p in weekdays.get("ambiguous", [])),
-        day_cues=Lexicon({"day": weekdays.get("day_cues", [])}, prefixes=pre),
-        year_cues=Lexicon({"year": weekdays.get("year_cues", [])}, prefixes=pre),
+        day_cues=PhraseTable({"day": weekdays.get("day_cues", [])}, prefixes=pre),
+        year_cues=PhraseTable({"year": weekdays.get("year_cues", [])}, prefixes=pre),
         events=tuple(events),
         entities=table_lexicon(ents, side),
         entity_labels={k: v.get("label", k) for k, v in ents.items()},
         entity_tokens={k: tuple(name_tokens(p) for p in v.get("src", []) + v.get("en", []))
                        for k, v in ents.items()},
-        roles=Lexicon({k: v.get("cues", []) if side == "src" else v.get("en", [])
+        roles=PhraseTable({k: v.get("cues", []) if side == "src" else v.get("en", [])
                        for k, v in roles.items()}, prefixes=pre),
         role_info={k: Role(k, v.get("label", k),
-                           Lexicon({"c": v["context"]}, prefixes=pre) if v.get("context") else None)
+                           PhraseTable({"c": v["context"]}, prefixes=pre) if v.get("context") else None)
                    for k, v in roles.items()},
         name_starts=frozenset(norm_phrase(p) for p in names.get("starts", [])),
         name_stops=frozenset(norm_phrase(p) for p in names.get("stops", [])),

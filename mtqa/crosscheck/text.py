@@ -8,14 +8,13 @@ lower-cased); every match is mapped back to offsets into the original text throu
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mtqa.config import resolve_config_path
+from mtqa.config import load_toml, resolve_config_path
 from mtqa.errors import ConfigError
 from mtqa.script import (
     CLOSERS_EXCEPT_RSQUO,
@@ -67,7 +66,7 @@ def strip_article(word: str) -> str:
     return m.group(1) if m else w
 
 
-class Lexicon:
+class PhraseTable:
     """Phrases → canonical keys, matched as whole words in a :class:`View` (longest first).
 
     Arabic-script phrases may carry a prefix (و ب ل ف ک, ال): "العراق", "بالعراق" and "والعراق"
@@ -154,13 +153,9 @@ def words(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[str,
 
 @lru_cache(maxsize=8)
 def _read_lexicon(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: cross-check lexicon not found (crosscheck.lexicon)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    if not Path(path).exists():
+        raise ConfigError(f"{path}: cross-check lexicon not found (crosscheck.lexicon)")
+    return load_toml(Path(path))
 
 
 def lexicon_path(cfg: Mapping[str, Any]) -> Path:
@@ -173,7 +168,7 @@ def lexicon_data(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return _read_lexicon(str(lexicon_path(cfg)))
 
 
-def table_lexicon(table: Mapping[str, Any], side: str, prefixes: bool = True) -> Lexicon:
-    """A Lexicon over ``{key: {side: [...]}}`` tables (e.g. nouns, places) for side src/en."""
-    return Lexicon({k: v.get(side, []) for k, v in table.items() if isinstance(v, Mapping)},
+def table_lexicon(table: Mapping[str, Any], side: str, prefixes: bool = True) -> PhraseTable:
+    """A PhraseTable over ``{key: {side: [...]}}`` tables (e.g. nouns, places) for side src/en."""
+    return PhraseTable({k: v.get(side, []) for k, v in table.items() if isinstance(v, Mapping)},
                    prefixes=prefixes and side == "src")
