@@ -44,13 +44,15 @@ from mtqa.checks.combine import GarbleModel, load_model
 from mtqa.checks.features import Result, evidence, lexicon, pick_translation
 from mtqa.checks.signals import attach_cosines
 from mtqa.checks.text import WordLists
-from mtqa.config import resolve_config_path
+from mtqa.config import defaults, resolve_config_path
 from mtqa.crosscheck import lexicon as crosscheck_lexicon
 from mtqa.model import Agreement, Article, Flag, Passage, Translation
 from mtqa.store import active_store
 
 __all__ = ["BY_CODE", "CHECKS", "Check", "Context", "combined", "enabled_checks", "evidence_for",
            "model", "score", "score_pairs", "signature"]
+
+VERSION = "1"
 
 # Every rule, in code order: the one table of checks (``[checks] enabled`` picks by code).
 CHECKS: tuple[type[Check], ...] = (
@@ -68,13 +70,8 @@ def enabled_checks(cfg: Mapping[str, Any]) -> list[Check]:
     wanted = set(cfg["enabled"])
     return [c() for c in CHECKS if c.code in wanted]
 
-VERSION = "1"
-DEFAULT_LEXICON = "crosscheck_lexicon.toml"
-
 
 def _default_cfg() -> dict[str, Any]:
-    from mtqa.config import defaults
-
     return defaults()["checks"]
 
 
@@ -169,14 +166,16 @@ def _not_repeated(flags: list[Flag], p: Passage, cfg: Mapping[str, Any]) -> list
 
 
 def score(articles: list[Article], cfg: Mapping[str, Any],
-          lexicon_path: str = DEFAULT_LEXICON) -> list[Article]:
+          lexicon_path: str | None = None) -> list[Article]:
     """Evidence, agreement, garble probability, flagged and reasons for every content passage.
 
-    ``lexicon_path`` names the shared word lists (``[crosscheck] lexicon``) that number and name
-    preservation reads.
+    ``lexicon_path`` names the shared word lists (``[crosscheck] lexicon``; its default when None)
+    that number and name preservation reads.
     """
     gm = model(cfg)
     thresholds = _thresholds(cfg)
+    if lexicon_path is None:
+        lexicon_path = str(defaults()["crosscheck"]["lexicon"])
     renderings = _renderings(articles, cfg, lexicon_path)
     jobs: list[tuple[int, int, Context]] = []
     for ai, article in enumerate(articles):
