@@ -16,7 +16,14 @@ Text is decoded as UTF-8 (a BOM is dropped) and kept exactly as decoded: ``\\r\\
 offsets index the file's text. Nothing is transcoded silently: a file in another encoding is
 reported (with the encoding it looks like, e.g. windows-1256) and skipped.
 
-Formats: ``text`` (one article per file, id = file stem), ``jsonl`` (one article per line:
+Ids: a file given on its own is named by its stem, a file found in a directory by its path below
+it (``outletA/2024-01-27``); an id that another file already used is qualified by its path and a
+note says so. JSONL records keep their ``id``.
+
+Repairs, each noted on the article (``Article.notes``): an unpaired UTF-16 surrogate escape in a
+JSONL string becomes U+FFFD (one character for one, offsets hold).
+
+Formats: ``text`` (one article per file), ``jsonl`` (one article per line:
 ``id``, ``text``, optional ``lang``, ``title``, ``url``, ``published``, ``translation``), ``html``
 (main text extracted with trafilatura, one paragraph per line), ``feed`` (RSS/Atom with
 feedparser, after a defusedxml check that refuses entity declarations and external references).
@@ -30,9 +37,10 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mtqa.errors import InputError
 from mtqa.model import Article, Problem
@@ -75,8 +83,15 @@ def decode(data: bytes, cfg: dict[str, Any]) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        where = f"invalid UTF-8 byte 0x{data[exc.start]:02x} at {_byte_position(data, exc.start)}"
+        bad, good = _utf8_damage(data)
+        if good >= 8 and bad <= max(3, good // 100):
+            # Mostly valid UTF-8 with a few stray bytes: re-encoding from cp1256 would turn every
+            # Arabic letter into mojibake, so point at the bytes instead.
+            more = f" ({bad} invalid bytes in all)" if bad > 1 else ""
+            raise Skip(f"not valid UTF-8: {where}{more} in otherwise valid UTF-8 text; "
+                       "remove or fix that byte") from None
         guess = guess_encoding(data, cfg["encoding_guesses"])
-        where = f"invalid UTF-8 byte 0x{data[exc.start]:02x} at offset {exc.start}"
         if guess:
             raise Skip(f"not UTF-8 ({where}); it looks like {guess}: re-encode it as UTF-8") from None
         raise Skip(f"not UTF-8 text ({where}); binary or unknown encoding") from None
@@ -88,6 +103,23 @@ def decode(data: bytes, cfg: dict[str, Any]) -> str:
     if controls > cfg["max_control_share"] * min(len(text), 4096):
         raise Skip("binary file (control characters), not text")
     return text
+
+
+def _byte_position(data: bytes, offset: int) -> str:
+    """'line L, column C, byte offset N' of a byte in ``data`` (1-based line; the column counts
+    the characters before it on its line, as an editor shows them)."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    return f"line {line}, column {column}, byte offset {offset}"
+
+
+def _utf8_damage(data: bytes) -> tuple[int, int]:
+    """(invalid bytes, valid multi-byte characters) when ``data`` is read as UTF-8."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    good = sum(1 for c in text if ord(c) > 127 and not "\udc80" <= c <= "\udcff")
+    return bad, good
 
 
 def guess_encoding(data: bytes, candidates: Sequence[str]) -> str | None:
@@ -108,13 +140,14 @@ def guess_encoding(data: bytes, candidates: Sequence[str]) -> str | None:
 
 # --- formats -----------------------------------------------------------------------------------
 
-def read_text(path: str, data: bytes, cfg: dict[str, Any]) -> list[Article]:
+def read_text(path: str, data: bytes, cfg: dict[str, Any], name: str | None = None) -> list[Article]:
+    """One Article: the whole file; its id is ``name`` (default: the file's stem)."""
     text = decode(data, cfg)
-    return [Article(id=_stem(path), source=path, text=text)]
+    return [Article(id=name or _stem(path), source=path, text=text)]
 
 
 def read_jsonl(path: str, data: bytes, cfg: dict[str, Any],
-               problems: list[Problem]) -> list[Article]:
+               problems: list[Problem], name: str | None = None) -> list[Article]:
     """One Article per JSON line; a bad line becomes a Problem naming its line number."""
     text = decode(data, cfg)
     out: list[Article] = []
@@ -123,7 +156,7 @@ def read_jsonl(path: str, data: bytes, cfg: dict[str, Any],
         if not line.strip():
             continue
         try:
-            article = _record(path, lineno, line, seen)
+            article = _record(path, lineno, line, seen, name or _stem(path))
         except Skip as exc:
             problems.append(Problem(f"{path}:{lineno}", exc.message))
             continue
@@ -132,11 +165,14 @@ def read_jsonl(path: str, data: bytes, cfg: dict[str, Any],
     return out
 
 
-def _record(path: str, lineno: int, line: str, seen: dict[str, int]) -> Article:
+def _record(path: str, lineno: int, line: str, seen: dict[str, int], name: str) -> Article:
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:
         raise Skip(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise Skip("JSON nested too deeply (thousands of levels); record skipped") from None
+    rec, repaired = _repair_surrogates(rec)
     if not isinstance(rec, dict):
         raise Skip(f"a record must be a JSON object, got {_json_type(rec)}")
     if "text" not in rec:
@@ -148,7 +184,7 @@ def _record(path: str, lineno: int, line: str, seen: dict[str, int]) -> Article:
         raise Skip("'text' is empty")
     rid = rec.get("id")
     if rid is None:
-        rid = f"{_stem(path)}-{lineno}"
+        rid = f"{name}-{lineno}"
     elif isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid).strip():
         rid = str(rid).strip()
     else:
@@ -161,7 +197,34 @@ def _record(path: str, lineno: int, line: str, seen: dict[str, int]) -> Article:
         if value is not None and not isinstance(value, str):
             raise Skip(f"'{name}' must be a string, got {_json_type(value)}")
         extra[attr] = value
-    return Article(id=rid, source=path, text=text, line=lineno, **extra)
+    notes = ()
+    if repaired:
+        fields = ", ".join(f"'{k}'" for k in sorted(repaired))
+        count = sum(repaired.values())
+        notes = (f"{count} unpaired UTF-16 surrogate escape(s) (e.g. \\ud83d without its pair) in "
+                 f"{fields} replaced with U+FFFD; character offsets are unchanged",)
+    return Article(id=rid, source=path, text=text, line=lineno, notes=notes, **extra)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _repair_surrogates(rec: Any) -> tuple[Any, dict[str, int]]:
+    """``rec`` with every unpaired surrogate in its top-level strings replaced by U+FFFD (one
+    character for one, so offsets hold), and how many were replaced per field.
+
+    JSON allows ``\\ud83d`` escapes without their pair (JavaScript exports write them); such a
+    string cannot be encoded as UTF-8, so it would fail in every later stage."""
+    if not isinstance(rec, dict):
+        return rec, {}
+    counts: dict[str, int] = {}
+    fixed: dict[Any, Any] = {}
+    for key, value in rec.items():
+        if isinstance(value, str) and _SURROGATE.search(value):
+            value, n = _SURROGATE.subn("\ufffd", value)
+            counts[key] = n
+        fixed[key] = value
+    return fixed, counts
 
 
 def _json_type(value: object) -> str:
@@ -170,7 +233,7 @@ def _json_type(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def read_html(path: str, data: bytes, cfg: dict[str, Any]) -> list[Article]:
+def read_html(path: str, data: bytes, cfg: dict[str, Any], name: str | None = None) -> list[Article]:
     """Main text of an HTML page (trafilatura), one paragraph per line; title from the page."""
     page = decode(data, cfg)
     text: str | None = None
@@ -192,7 +255,8 @@ def read_html(path: str, data: bytes, cfg: dict[str, Any]) -> list[Article]:
     if title is None:
         m = _TITLE.search(page)
         title = (" ".join(html_lib.unescape(m.group(1)).split()) or None) if m else None
-    return [Article(id=_stem(path), source=path, text=text, title=title, lang=_html_lang(page))]
+    return [Article(id=name or _stem(path), source=path, text=text, title=title,
+                    lang=_html_lang(page))]
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -207,20 +271,23 @@ def _html_lang(page: str) -> str | None:
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XML_ENCODING_TEXT = re.compile(r"""^(\ufeff?\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)(["'])""")
 
 
 def read_feed(path: str, data: bytes, cfg: dict[str, Any],
-              problems: list[Problem]) -> list[Article]:
+              problems: list[Problem], name: str | None = None) -> list[Article]:
     """One Article per RSS/Atom entry, text from its content or summary with HTML stripped."""
     import feedparser
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, fromstring
 
     declared = _XML_ENCODING.match(data)
-    if not (declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")):
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        # The XML declaration names its encoding (e.g. windows-1256): the document's own
+        # statement, not a silent guess. Decode it here and hand the parsers UTF-8.
+        data = _transcode_declared(data, declared)
+    else:
         decode(data, cfg)  # empty / binary / encoding problems first, with the same messages
-    # else: the XML declaration names its encoding (e.g. windows-1256): feedparser decodes it,
-    # which is the document's own statement, not a silent guess.
     if _ENTITY_DECL.search(data):
         raise Skip("feed rejected: it declares XML entities (possible XML bomb or external entity)")
     try:
@@ -232,7 +299,7 @@ def read_feed(path: str, data: bytes, cfg: dict[str, Any],
     feed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
     if not feed.entries:
         raise Skip("no RSS/Atom entries found")
-    stem = _stem(path)
+    stem = name or _stem(path)
     out: list[Article] = []
     for n, entry in enumerate(feed.entries, start=1):
         body = ""
@@ -253,6 +320,29 @@ def read_feed(path: str, data: bytes, cfg: dict[str, Any],
             lang=_entry_lang(entry, feed),
         ))
     return out
+
+
+def _transcode_declared(data: bytes, declared: re.Match[bytes]) -> bytes:
+    """``data`` (whose XML declaration names a non-UTF-8 encoding) as UTF-8 with the declaration
+    rewritten; :class:`Skip` naming the encoding when it is unknown or the bytes do not fit it."""
+    import codecs
+
+    enc = declared.group(1).decode("ascii")
+    try:
+        info = codecs.lookup(enc)
+    except LookupError:
+        raise Skip(f"feed declares an unknown encoding '{enc}'") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise Skip(f"feed declares encoding '{enc}', which is not a text encoding") from None
+    try:
+        text = data.decode(info.name)
+    except UnicodeDecodeError as exc:
+        raise Skip(f"feed declares encoding '{enc}' but its bytes are not valid {enc} "
+                   f"(at {_byte_position(data, exc.start)})") from None
+    rewritten, n = _XML_ENCODING_TEXT.subn(r"\g<1>utf-8\g<3>", text, count=1)
+    if n == 0:  # the declaration does not survive its own encoding (e.g. UTF-7 quirks)
+        raise Skip(f"feed declares encoding '{enc}' but its XML declaration does not decode in it")
+    return rewritten.encode("utf-8")
 
 
 def _entry_lang(entry: Any, feed: Any) -> str | None:
@@ -340,8 +430,9 @@ def format_of(path: Path, cfg: dict[str, Any]) -> str | None:
 
 
 def _read_one(source: str, data: bytes, fmt: str, cfg: dict[str, Any],
-              problems: list[Problem]) -> tuple[str, list[Article]]:
-    """(format actually used, articles) of one file."""
+              problems: list[Problem], name: str | None = None) -> tuple[str, list[Article]]:
+    """(format actually used, articles) of one file; ``name`` is the id (text, HTML) or the id
+    prefix (records without an id, feed entries) of its articles."""
     if len(data) > cfg["max_file_mb"] * 1024 * 1024:
         raise Skip(f"file is larger than ingest.max_file_mb = {cfg['max_file_mb']} MB")
     if fmt == "auto":
@@ -349,23 +440,35 @@ def _read_one(source: str, data: bytes, fmt: str, cfg: dict[str, Any],
     if fmt == "xml":  # .xml may be a feed or something else
         fmt = "feed" if _FEED_ROOT.search(data[:4096]) else "html"
     if fmt == "text":
-        return fmt, read_text(source, data, cfg)
+        return fmt, read_text(source, data, cfg, name)
     if fmt == "jsonl":
-        return fmt, read_jsonl(source, data, cfg, problems)
+        return fmt, read_jsonl(source, data, cfg, problems, name)
     if fmt == "html":
-        return fmt, read_html(source, data, cfg)
+        return fmt, read_html(source, data, cfg, name)
     if fmt == "feed":
-        return fmt, read_feed(source, data, cfg, problems)
+        return fmt, read_feed(source, data, cfg, problems, name)
     raise Skip(f"unknown input format '{fmt}' (ingest.formats)")
 
 
-def expand(inputs: Sequence[str], cfg: dict[str, Any]) -> list[tuple[str, str]]:
-    """(path, format) for every input file; directories are searched recursively, sorted."""
-    out: list[tuple[str, str]] = []
+class InputFile(NamedTuple):
+    """One file to read: its path, its format and the id its article(s) are named by."""
+
+    path: str
+    format: str
+    name: str
+
+
+def expand(inputs: Sequence[str], cfg: dict[str, Any]) -> list[InputFile]:
+    """Every input file; directories are searched recursively, sorted.
+
+    A file found in a directory is named by its path below that directory without the extension
+    (``outletA/2024-01-27``), so the same file name in two folders gives two ids; a file given
+    on its own is named by its stem."""
+    out: list[InputFile] = []
     seen: set[Path] = set()
     for item in inputs:
         if item == STDIN:
-            out.append((STDIN, "auto"))
+            out.append(InputFile(STDIN, "auto", "stdin"))
             continue
         path = Path(item)
         if not path.exists():
@@ -377,14 +480,15 @@ def expand(inputs: Sequence[str], cfg: dict[str, Any]) -> list[tuple[str, str]]:
                 real = child.resolve()
                 if real not in seen:
                     seen.add(real)
-                    out.append((str(child), format_of(child, cfg) or "auto"))
+                    name = child.relative_to(path).with_suffix("").as_posix()
+                    out.append(InputFile(str(child), format_of(child, cfg) or "auto", name))
             if not found:
-                out.append((item, EMPTY_DIR))
+                out.append(InputFile(item, EMPTY_DIR, path.name))
             continue
         real = path.resolve()
         if real not in seen:
             seen.add(real)
-            out.append((item, format_of(path, cfg) or "auto"))
+            out.append(InputFile(item, format_of(path, cfg) or "auto", path.stem))
     return out
 
 
@@ -401,21 +505,22 @@ def load(inputs: Sequence[str], cfg: dict[str, Any]) -> tuple[list[Article], lis
     """Read every input; bad files and records become Problems, a missing path an InputError."""
     articles: list[Article] = []
     problems: list[Problem] = []
-    ids: dict[str, str] = {}
-    for source, fmt in expand(inputs, cfg):
+    ids: dict[str, str] = {}  # id -> where it was read from
+    files: dict[str, str] = {}  # id -> the file it was read from
+    for source, fmt, name in expand(inputs, cfg):
         try:
             if fmt == EMPTY_DIR:
                 exts = " ".join(k for k in cfg["formats"] if k.startswith("."))
                 raise Skip(f"directory has no input files (looked for {exts})")
             if source == STDIN:
-                data = sys.stdin.buffer.read()
-                name = STDIN_NAME
+                data = _read_stdin()
+                name_of_source = STDIN_NAME
             else:
                 if Path(source).stat().st_size > cfg["max_file_mb"] * 1024 * 1024:
                     raise Skip(f"file is larger than ingest.max_file_mb = {cfg['max_file_mb']} MB")
                 data = Path(source).read_bytes()
-                name = source
-            fmt, found = _read_one(name, data, fmt, cfg, problems)
+                name_of_source = source
+            fmt, found = _read_one(name_of_source, data, fmt, cfg, problems, name)
         except Skip as exc:
             problems.append(Problem(exc.source or (STDIN_NAME if source == STDIN else source),
                                     exc.message))
@@ -425,13 +530,43 @@ def load(inputs: Sequence[str], cfg: dict[str, Any]) -> tuple[list[Article], lis
             continue
         for article in found:
             where = f"{article.source}:{article.line}" if fmt == "jsonl" else article.source
+            if article.id in ids and files[article.id] != article.source:
+                # The same id from another file (two outlets' "2024-01-27.txt", two exports
+                # numbering records from 1): two articles, so qualify this one by its file.
+                article = _qualified(article, ids)
             if article.id in ids:
                 problems.append(Problem(where, f"duplicate article id '{article.id}' "
                                                f"(already read from {ids[article.id]}); skipped"))
                 continue
             ids[article.id] = where
+            files[article.id] = article.source
             articles.append(article)
     return articles, problems
+
+
+def _qualified(article: Article, ids: dict[str, str]) -> Article:
+    """``article`` with its id prefixed by as much of its file's path as makes it unique."""
+    path = Path(article.source)
+    parts = [*path.parent.parts, path.stem if article.id == path.stem else path.name]
+    for n in range(1, len(parts) + 1):
+        prefix = "/".join(parts[-n:])
+        new = prefix if prefix.endswith(article.id) else f"{prefix}:{article.id}"
+        if new not in ids:
+            note = (f"id '{article.id}' was already used by {ids[article.id]}; "
+                    f"reported as '{new}'")
+            return replace(article, id=new, notes=(*article.notes, note))
+    return article
+
+
+def _read_stdin() -> bytes:
+    """All of standard input; :class:`InputError` when there is none (closed or absent)."""
+    stream = sys.stdin
+    if stream is None or getattr(stream, "buffer", None) is None:
+        raise InputError(STDIN_NAME, "standard input is closed or absent; give a file instead of -")
+    try:
+        return stream.buffer.read()
+    except (OSError, ValueError) as exc:  # closed descriptor, or a stream closed in Python
+        raise InputError(STDIN_NAME, f"cannot read standard input ({exc})") from None
 
 
 def _stem(path: str) -> str:

@@ -170,6 +170,9 @@ class Article:
     line: int = 1  # 1-based line in ``source`` at which ``text`` starts (JSONL records)
     column_offset: int = 0  # for github annotations: 0 for plain text; JSONL points at the record
     passages: tuple[Passage, ...] = ()
+    # What ingest and language identification repaired or doubted (a lone surrogate replaced, a
+    # declared language the text contradicts): reported, never silently applied.
+    notes: tuple[str, ...] = ()
 
     def content(self) -> list[Passage]:
         return [p for p in self.passages if p.kind == "content"]
@@ -185,6 +188,7 @@ class Article:
             "title": self.title,
             "url": self.url,
             "published": self.published,
+            "notes": list(self.notes),
             "summary": {
                 "passages": len(self.passages),
                 "content": len(content),

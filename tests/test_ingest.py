@@ -68,7 +68,7 @@ def test_directory_is_searched_recursively_by_extension(tmp_path: Path, cfg: dic
     (tmp_path / "f.jsonl").write_text(json.dumps({"id": "j1", "text": AR2}) + "\n", encoding="utf-8")
     arts, problems = _load([tmp_path], cfg)
     assert problems == []
-    assert [a.id for a in arts] == ["a", "c", "j1"]
+    assert [a.id for a in arts] == ["a", "b/deep/c", "j1"]
 
 
 def test_same_file_twice_is_read_once(tmp_path: Path, cfg: dict) -> None:
@@ -230,7 +230,7 @@ def test_missing_path_raises(tmp_path: Path, cfg: dict) -> None:
     ("قال مسؤولون".encode("utf-16"), "looks like UTF-16"),
     ("قال مسؤولون إن المياه".encode("utf-16-le"), "looks like UTF-16 (no byte-order mark)"),
     ("The minister said".encode("utf-16-le"), "looks like UTF-16"),
-    (b"caf\xe9 \xff\xfe\xfd", "not UTF-8 text (invalid UTF-8 byte 0xe9 at offset 3)"),
+    (b"caf\xe9 \xff\xfe\xfd", "not UTF-8 text (invalid UTF-8 byte 0xe9 at line 1, column 4, byte offset 3)"),
 ])
 def test_bad_files_become_problems(tmp_path: Path, cfg: dict, data: bytes, expected: str) -> None:
     bad = tmp_path / "bad.txt"
@@ -287,14 +287,98 @@ def test_duplicate_jsonl_ids(tmp_path: Path, cfg: dict) -> None:
     assert all("duplicate id 'a' (first used on line 1)" in p.message for p in problems)
 
 
-def test_duplicate_ids_across_files(tmp_path: Path, cfg: dict) -> None:
-    (tmp_path / "x").mkdir()
-    (tmp_path / "y").mkdir()
-    (tmp_path / "x" / "same.txt").write_text(AR, encoding="utf-8")
-    (tmp_path / "y" / "same.txt").write_text(AR2, encoding="utf-8")
+def test_same_file_name_in_two_folders_is_two_articles(tmp_path: Path, cfg: dict) -> None:
+    (tmp_path / "outletA").mkdir()
+    (tmp_path / "outletB").mkdir()
+    (tmp_path / "outletA" / "2024-01-27.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "outletB" / "2024-01-27.txt").write_text(AR2, encoding="utf-8")
     arts, problems = _load([tmp_path], cfg)
-    assert len(arts) == 1
-    assert problems[0].source.endswith("same.txt") and "duplicate article id 'same'" in problems[0].message
+    assert problems == []
+    assert [(a.id, a.text) for a in arts] == [("outletA/2024-01-27", AR), ("outletB/2024-01-27", AR2)]
+
+
+def test_same_stem_given_as_two_files_is_qualified_with_a_note(tmp_path: Path, cfg: dict) -> None:
+    for folder, text in (("x", AR), ("y", AR2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "same.txt").write_text(text, encoding="utf-8")
+    arts, problems = _load([tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"], cfg)
+    assert problems == [] and [a.id for a in arts] == ["same", "y/same"]
+    assert arts[0].notes == () and "already used by" in arts[1].notes[0]
+    # the same record id in two JSONL exports: both kept, the second qualified by its file
+    for folder, text in (("x", AR), ("y", AR2)):
+        (tmp_path / folder / "feed.jsonl").write_text(json.dumps({"id": "1", "text": text}) + "\n",
+                                                      encoding="utf-8")
+    arts, problems = _load([tmp_path / "x" / "feed.jsonl", tmp_path / "y" / "feed.jsonl"], cfg)
+    assert problems == [] and [a.id for a in arts] == ["1", "feed.jsonl:1"]
+
+
+def test_duplicate_id_inside_one_file_is_still_skipped(tmp_path: Path, cfg: dict) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(json.dumps({"id": "a", "text": t}) for t in (AR, AR2)) + "\n",
+                    encoding="utf-8")
+    arts, problems = _load([path], cfg)
+    assert [a.text for a in arts] == [AR]
+    assert problems[0].source.endswith("f.jsonl:2") and "duplicate id 'a'" in problems[0].message
+
+
+def test_lone_surrogate_escape_is_replaced_and_noted(tmp_path: Path, cfg: dict) -> None:
+    path = tmp_path / "js.jsonl"
+    # \ud83d without its low half, as JavaScript exports write it; a proper pair stays an emoji
+    path.write_text('{"id": "a", "title": "x\\udc00", "text": "\\ud83d' + AR + ' \\ud83d\\ude00"}\n'
+                    + json.dumps({"id": "b", "text": AR2}) + "\n", encoding="utf-8")
+    arts, problems = _load([path], cfg)
+    assert problems == [] and [a.id for a in arts] == ["a", "b"]
+    assert arts[0].text == "\ufffd" + AR + " \U0001f600" and arts[0].title == "x\ufffd"
+    assert "2 unpaired UTF-16 surrogate" in arts[0].notes[0] and "'text'" in arts[0].notes[0]
+    arts[0].text.encode("utf-8")  # nothing downstream can trip on it any more
+
+
+def test_deeply_nested_json_is_one_bad_record(tmp_path: Path, cfg: dict) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"id": "d", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+                    + json.dumps({"id": "b", "text": AR2}) + "\n", encoding="utf-8")
+    arts, problems = _load([path], cfg)
+    assert [a.id for a in arts] == ["b"]
+    assert problems[0].source.endswith("deep.jsonl:1") and "nested too deeply" in problems[0].message
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [
+    ("bogus-enc", "declares an unknown encoding 'bogus-enc'"),
+    ("UTF-7", "declares encoding 'UTF-7' but its bytes are not valid UTF-7"),
+    ("Shift_JIS", "declares encoding 'Shift_JIS' but its bytes are not valid Shift_JIS"),
+    ("UTF-32", "declares encoding 'UTF-32' but its bytes are not valid UTF-32"),
+    ("base64", "declares encoding 'base64', which is not a text encoding"),
+])
+def test_feed_declaring_an_undecodable_encoding(tmp_path: Path, cfg: dict, encoding: str,
+                                               expected: str) -> None:
+    path = tmp_path / "odd.rss"
+    path.write_bytes(RSS.replace('encoding="utf-8"', f'encoding="{encoding}"').encode("utf-8"))
+    good = _good(tmp_path)
+    arts, problems = _load([path, good], cfg)
+    assert [a.id for a in arts] == ["good"]
+    assert expected in _only_problem(problems, path)
+
+
+def test_stray_byte_in_utf8_points_at_the_byte_not_at_cp1256(tmp_path: Path, cfg: dict) -> None:
+    path = tmp_path / "stray.txt"
+    path.write_bytes((AR + "\n" + AR2[:10]).encode("utf-8") + b"\xff" + AR2[10:].encode("utf-8"))
+    arts, problems = _load([path], cfg)
+    msg = _only_problem(problems, path)
+    assert arts == [] and "cp1256" not in msg
+    assert "invalid UTF-8 byte 0xff at line 2, column 11, byte offset 160" in msg
+    assert "otherwise valid UTF-8" in msg
+
+
+@pytest.mark.parametrize("stdin", [None, "closed"])
+def test_closed_or_absent_stdin_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, cfg: dict,
+                                                 stdin: str | None) -> None:
+    stream = None
+    if stdin == "closed":
+        stream = io.TextIOWrapper(io.BytesIO(b""))
+        stream.close()
+    monkeypatch.setattr(sys, "stdin", stream)
+    with pytest.raises(InputError, match="standard input"):
+        ingest.load(["-"], cfg)
 
 
 def test_bad_jsonl_file_encoding(tmp_path: Path, cfg: dict) -> None:

@@ -10,6 +10,9 @@ from mtqa import lang, script
 from mtqa.config import Config
 from mtqa.errors import InputError
 from mtqa.model import Article
+from tests.conftest import shared_path
+
+SHARED = shared_path()
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +73,26 @@ def test_rejection_of_a_jsonl_record_names_the_line(cfg: dict) -> None:
 
 
 @pytest.mark.parametrize(("declared", "code"), [("prs", "prs"), ("fa-AF", "prs"), ("dari", "prs"),
-                                                ("fa", "fa"), ("ar", "ar"), ("ara", "ar")])
+                                                ("fa", "fa"), ("Persian", "fa")])
 def test_declared_language_wins(cfg: dict, declared: str, code: str) -> None:
     text = "وزیر گفت که نشست روز پنجشنبه در تهران برگزار می‌شود."
     out = lang.identify(_art(text, lang=declared), cfg)
-    assert out.lang == code and out.lang_confidence == 1.0
+    assert out.lang == code and out.lang_confidence == 1.0 and out.notes == ()
+
+
+@pytest.mark.parametrize("declared", ["ar", "ara"])
+def test_declared_language_that_contradicts_the_text_is_kept_with_a_note(cfg: dict, declared: str) -> None:
+    text = "وزیر گفت که نشست روز پنجشنبه در تهران برگزار می‌شود و گزارش آن را منتشر خواهد کرد."
+    out = lang.identify(_art(text, lang=declared), cfg)
+    assert out.lang == "ar"
+    assert out.lang_confidence is not None and out.lang_confidence < 0.3
+    assert len(out.notes) == 1 and "reads as Persian" in out.notes[0] and f"'{declared}'" in out.notes[0]
+
+
+def test_arabic_declared_persian_is_noted(cfg: dict) -> None:
+    text = "قال الوزير إن الاجتماع الذي عقد في القاهرة كان مثمرا وإن المحادثات ستستمر في الأسبوع المقبل."
+    out = lang.identify(_art(text, lang="fa"), cfg)
+    assert out.lang == "fa" and "reads as Arabic" in out.notes[0]
 
 
 def test_unsupported_declared_language_is_ignored(cfg: dict) -> None:
@@ -82,9 +100,86 @@ def test_unsupported_declared_language_is_ignored(cfg: dict) -> None:
     assert out.lang == "ar"
 
 
-def test_english_declared_as_arabic_is_still_rejected(cfg: dict) -> None:
-    with pytest.raises(InputError):
+def test_english_declared_as_arabic_is_rejected_when_it_has_no_arabic_script(cfg: dict) -> None:
+    with pytest.raises(InputError, match="no Arabic-script words"):
         lang.identify(_art("This is English, whatever the label says.", lang="ar"), cfg)
+
+
+@pytest.mark.parametrize("text", [
+    "Pablo Picasso (نقاش) 14:",
+    "The minister met reporters in the capital on Monday; he said (قال) nothing new about it.",
+])
+def test_declared_language_is_trusted_over_latin_letters(cfg: dict, text: str) -> None:
+    out = lang.identify(_art(text, lang="ar"), cfg)
+    assert out.lang == "ar" and out.lang_confidence == 0.5
+    assert "kept although the text looks like" in out.notes[0]
+
+
+@pytest.mark.parametrize("text", [
+    # a clean Persian sentence naming five English-speaking artists
+    "در این جشنواره آثاری از Taylor Swift، Ed Sheeran، Billie Eilish، Bruno Mars و Adele Adkins پخش شد.",
+    # Persian with English song titles
+    "آهنگ‌های Shape of You و Bad Guy و Blinding Lights در صدر فهرست قرار گرفتند.",
+    # markup around a Persian sentence
+    '<div class="lead"><span style="color:red">گزارش</span> <a href="https://example.com/x/y?z=1">'
+    "وزیر امور خارجه</a> امروز در تهران گفت که مذاکرات ادامه دارد</div>",
+])
+def test_undeclared_script_is_decided_on_words_not_latin_names(cfg: dict, text: str) -> None:
+    out = lang.identify(_art(text), cfg)
+    assert out.lang == "fa" and out.notes == ()
+
+
+def test_english_with_a_few_arabic_words_is_still_rejected(cfg: dict) -> None:
+    text = "The president said on Monday that the talks with Iran (ایران) will continue next week."
+    with pytest.raises(InputError, match="looks like English"):
+        lang.identify(_art(text), cfg)
+
+
+OTHER_LANGUAGE_SAMPLES = {
+    "ur": "پاکستان کے وزیر اعظم نے کہا ہے کہ حکومت آئندہ ہفتے نئے بجٹ کا اعلان کرے گی۔ انہوں نے "
+          "صحافیوں سے بات کرتے ہوئے بتایا کہ ملک کی معیشت بہتر ہو رہی ہے۔",
+    "pnb": "پنجاب دے وزیر اعلیٰ نے آکھیا اے کہ سرکار لوکاں دی مدد کرے گی تے سکولاں نوں کھولیا جاوے "
+           "گا۔ اوہناں نے لاہور وچ گل بات کیتی۔",
+    "ps": "د افغانستان د بهرنیو چارو وزارت ویاند وویل چې دا پرېکړه به د هېواد په ګټه وي. هغه زیاته "
+          "کړه چې خبرې به دوام ولري.",
+    "sd": "سنڌ حڪومت اعلان ڪيو آهي ته ايندڙ هفتي کان اسڪول کليل هوندا. وزير اعليٰ چيو ته ٻارن جي "
+          "تعليم اهم آهي.",
+    "ckb": "سەرۆکی هەرێمی کوردستان ڕایگەیاند کە هەڵبژاردنەکان لە کاتی خۆیدا ئەنجام دەدرێن و حکومەت "
+           "ئامادەیە.",
+    "ug": "ئۇيغۇر ئاپتونوم رايونىدىكى ھۆكۈمەت يېڭى قارار ئېلان قىلدى. بۇ قارار ئوقۇغۇچىلار ئۈچۈن مۇھىم.",
+}
+
+
+@pytest.mark.parametrize(("code", "text"), list(OTHER_LANGUAGE_SAMPLES.items()))
+def test_other_arabic_script_languages_are_named_and_refused(cfg: dict, code: str, text: str) -> None:
+    assert lang.other_language(text, cfg) == code
+    with pytest.raises(InputError, match=rf"text is .*\({code}\): mtqa checks Arabic and Persian"):
+        lang.identify(_art(text), cfg)
+    # declaring it Persian does not make it Persian
+    with pytest.raises(InputError, match=rf"\({code}\) although declared 'fa'"):
+        lang.identify(_art(text, lang="fa"), cfg)
+
+
+def test_declared_unchecked_language_is_refused_by_name(cfg: dict) -> None:
+    with pytest.raises(InputError, match=r"declared language is Urdu \(ur\)"):
+        lang.identify(_art(OTHER_LANGUAGE_SAMPLES["ur"], lang="urd"), cfg)
+
+
+def test_pashto_names_in_dari_news_stay_dari(cfg: dict) -> None:
+    text = ("والی ننگرهار امروز در جلالآباد گفت که شورای پښتون‌ها و نمایندگان ولسوالی‌ها در نشست "
+            "روز دوشنبه درباره امنیت شاهراه کابل و تورخم گفتگو کردند و قرار است گزارش آن به "
+            "صدراعظم فرستاده شود. مقامات محلی افزودند که کار بازسازی پل‌ها در ماه جدی آغاز می‌شود.")
+    assert lang.other_language(text, cfg) is None
+    assert lang.identify(_art(text), cfg).lang in ("prs", "fa")
+
+
+@pytest.mark.parametrize("name", ["arb_Arab", "pes_Arab", "prs_Arab"])
+def test_no_flores_sentence_is_called_another_language(cfg: dict, name: str) -> None:
+    path = SHARED / "data" / "flores200_devtest" / f"{name}.devtest"
+    if not path.exists():
+        pytest.skip("../shared FLORES-200 devtest not available")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [line for line in lines if lang.other_language(line, cfg)] == []
 
 
 def test_normalize_keeps_length_and_unifies_variants() -> None:
