@@ -8,9 +8,12 @@ its results and exceptions to output and an exit status, in one place.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,25 +119,29 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     for fmt, _ in pairs:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+    from mtqa.report.output import check_destinations
+
+    check_destinations(dest for _, dest in pairs)  # before any model loads or article is read
     return pairs
 
 
 def _write(report: Report, pairs: list[tuple[str, str | None]]) -> None:
+    """Render and write every output; a destination that fails does not stop the others."""
     from mtqa.report import render
+    from mtqa.report.output import ReportWriteError, write_file, write_stdout
 
+    failures: list[str] = []
     for fmt, dest in pairs:
         text = render(report, fmt)
-        if dest is None or dest == "-":
-            sys.stdout.write(text)
-            if not text.endswith("\n"):
-                sys.stdout.write("\n")
-            sys.stdout.flush()
-        else:
-            try:
-                Path(dest).parent.mkdir(parents=True, exist_ok=True)
-                Path(dest).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"{dest}: cannot write report ({exc.strerror})") from None
+        try:
+            if dest is None or dest == "-":
+                write_stdout(text)
+            else:
+                write_file(dest, text)
+        except ReportWriteError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise ReportWriteError("\n".join(failures))
 
 
 def _run(args: argparse.Namespace, config_path: str | None) -> Report:
@@ -153,10 +160,11 @@ def _run(args: argparse.Namespace, config_path: str | None) -> Report:
 def cmd_check(args: argparse.Namespace) -> int:
     pairs = _outputs(args)
     report = _run(args, args.config)
-    _write(report, pairs)
+    try:
+        _write(report, pairs)
+    finally:
+        _print_problems(report)
     if report.problems:
-        for problem in report.problems:
-            print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
         return EXIT_ERROR
     flagged = sum(p.flagged for a in report.articles for p in a.passages)
     return EXIT_OK if flagged == 0 or args.exit_zero else EXIT_FINDINGS
@@ -170,13 +178,19 @@ def cmd_gate(args: argparse.Namespace) -> int:
     baseline = _load_baseline(args.baseline) if args.baseline else None
     report = _run(args, args.check_config)
     report.gate = gate.evaluate(report, gate_cfg, baseline)
-    _write(report, pairs)
-    for problem in report.problems:
-        print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
+    try:
+        _write(report, pairs)
+    finally:
+        _print_problems(report)
     print(f"mtqa gate: {'PASS' if report.gate.passed else 'FAIL'}", file=sys.stderr)
     if report.problems:
         return EXIT_ERROR
     return EXIT_OK if report.gate.passed else EXIT_FINDINGS
+
+
+def _print_problems(report: Report) -> None:
+    for problem in report.problems:
+        print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
 
 
 def _load_baseline(path: str) -> dict[str, Any]:
@@ -186,6 +200,10 @@ def _load_baseline(path: str) -> dict[str, Any]:
         raise UsageError(f"{path}: baseline report not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: baseline is not a JSON report ({exc})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: baseline is not a JSON report (nested too deeply)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the baseline ({exc.strerror or exc})") from None
     if not isinstance(data, dict) or "articles" not in data:
         raise UsageError(f"{path}: baseline is not an mtqa JSON report (no 'articles')")
     return data
@@ -213,6 +231,46 @@ COMMANDS = {"check": cmd_check, "gate": cmd_gate, "config": cmd_config,
             "translators": cmd_translators}
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of standard output went away
+
+
+def _in_worker(command: Any, args: argparse.Namespace) -> int:
+    """Run ``command(args)`` in a worker thread while the main thread waits in short steps.
+
+    Python runs a signal handler only in the main thread and only between bytecodes, so a
+    Ctrl-C during a long native call (a model's matrix products, a llama.cpp decode) would wait
+    for that call to return. Waiting here instead, the main thread sees KeyboardInterrupt at
+    once and the process ends (caches are SQLite transactions; reports are written atomically).
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["status"] = command(args)
+        except BaseException as exc:  # re-raised in the main thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="mtqa-run", daemon=True)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: _interrupted())
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if "error" in outcome:
+        raise outcome["error"]
+    return int(outcome["status"])
+
+
+def _interrupted() -> None:
+    """End the process now with status 130 (worker threads are not waited for)."""
+    with contextlib.suppress(Exception):
+        print("mtqa: interrupted", file=sys.stderr, flush=True)
+    os._exit(EXIT_INTERRUPTED)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -220,15 +278,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
-        return COMMANDS[args.command](args)
+        command = COMMANDS[args.command]
+        if args.command in ("check", "gate") and threading.current_thread() is threading.main_thread():
+            return _in_worker(command, args)
+        return command(args)
     except (MtqaError, ConfigError) as exc:
-        print(f"mtqa: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:
+            print(f"mtqa: error: {line}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("mtqa: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        from mtqa.report.output import silence_stdout
+
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # last resort: one line, no traceback
         if os.environ.get("MTQA_DEBUG"):
             raise

@@ -16,14 +16,13 @@ each stage's signature keys. Reporting and the gate read the finished ``Report``
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mtqa import __version__, checks, clean, crosscheck, ingest, lang, segment, store
 from mtqa.config import Config
-from mtqa.errors import InputError, ModelError
+from mtqa.errors import InputError
 from mtqa.model import Article, Problem, Report
 from mtqa.signature import format_signature
 
@@ -65,12 +64,9 @@ def results_cache_path(config: Config) -> Path | None:
 def run(inputs: Sequence[str], config: Config, options: RunOptions | None = None) -> Report:
     """Run every stage over ``inputs`` (files, directories or ``-``) and return the report."""
     path = results_cache_path(config)
-    results: store.BlobStore | None = None
-    if path is not None:
-        try:
-            results = store.blob_store(path)
-        except ModelError as exc:  # a read-only or broken cache slows the run down, never stops it
-            logging.getLogger("mtqa").warning("mtqa: warning: %s; running without the results cache", exc)
+    # A read-only, full or corrupt cache slows the run down, never stops it: the store warns once
+    # and behaves as an empty cache (mtqa.store).
+    results = store.blob_store(path) if path is not None else None
     with store.using(results):
         return _run(inputs, config, options or RunOptions())
 

@@ -22,7 +22,6 @@ from mtqa.checks import text as check_text
 from mtqa.checks.features import Result
 from mtqa.config import Config
 from mtqa.crosscheck import grouping
-from mtqa.errors import ModelError
 from mtqa.model import Flag
 from mtqa.report import render
 from mtqa.script import fold_lookup
@@ -50,11 +49,71 @@ def test_many_keys_are_chunked(tmp_path: Path) -> None:
     assert s.get_many("emb", [k for k, _ in items]) == dict(items)
 
 
-def test_unusable_store_is_a_model_error_naming_the_file(tmp_path: Path) -> None:
+def test_corrupt_store_is_moved_aside_and_replaced(tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
     bad = tmp_path / "not-a-db.sqlite"
     bad.write_bytes(b"this is not an SQLite database" * 100)
-    with pytest.raises(ModelError, match=r"results cache .*not-a-db\.sqlite"):
-        store.BlobStore(bad)
+    s = store.BlobStore(bad)
+    assert s.disabled is None and s.moved_to is not None
+    assert s.moved_to.read_bytes() == b"this is not an SQLite database" * 100  # kept, not deleted
+    s.put_many("emb", [("a", b"1")])
+    assert s.get_many("emb", ["a"]) == {"a": b"1"}  # the fresh file works
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mtqa"]
+    assert len(warnings) == 1 and "not-a-db.sqlite was corrupt" in warnings[0]
+
+
+class _FullDisk:
+    """A connection whose writes fail as SQLite does when the disk is full."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def executemany(self, *args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_full_disk_mid_run_warns_once_and_continues_without_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    s = store.BlobStore(tmp_path / "r.sqlite")
+    s.put_many("emb", [("a", b"1")])
+    real = s._conn()
+    monkeypatch.setattr(s, "_conn", lambda: _FullDisk(real))
+    for i in range(3):  # every later write is dropped without another warning
+        s.put_many("emb", [(f"k{i}", b"x")])
+    assert s.disabled is not None and "database or disk is full" in s.disabled
+    assert s.get_many("emb", ["a"]) == {}  # behaves as an empty cache from then on
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mtqa"]
+    assert len(warnings) == 1 and "running without it" in warnings[0] and "r.sqlite" in warnings[0]
+    # its connections are closed, so SQLite removes the WAL journal files
+    assert not (tmp_path / "r.sqlite-wal").exists() and not (tmp_path / "r.sqlite-shm").exists()
+
+
+def test_corrupted_while_open_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite"
+    s = store.BlobStore(path)
+    s.put_many("emb", [("a", b"1")])
+    s._close_all()
+    path.write_bytes(b"\0garbage" * 2000)
+    assert s.get_many("emb", ["a"]) == {}
+    assert s.disabled is not None and s.moved_to is not None and s.moved_to.exists()
+
+
+def test_unopenable_store_is_disabled_not_fatal(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    s = store.BlobStore(blocker / "sub" / "r.sqlite")  # its folder cannot be created
+    assert s.disabled is not None
+    s.put_many("emb", [("a", b"1")])
+    assert s.get_many("emb", ["a"]) == {} and s.count("emb") == 0
 
 
 def test_using_scope_is_restored() -> None:
@@ -307,5 +366,12 @@ def test_unusable_results_cache_warns_and_the_run_goes_on(tmp_path: Path, exampl
     inputs = [str(examples_dir / "articles" / "ar_mt.txt")]
     with caplog.at_level("WARNING", logger="mtqa"):
         report = _report(inputs, config, translate=False)
-    assert "broken.sqlite" in caplog.text and "running without the results cache" in caplog.text
+    assert "broken.sqlite was corrupt" in caplog.text and "started an empty one" in caplog.text
     assert report == _report(inputs, _cfg(tmp_path), translate=False)
+    caplog.clear()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    config = Config.load(overrides={"cache": {"results_path": str(blocker / "r.sqlite")}})
+    with caplog.at_level("WARNING", logger="mtqa"):
+        assert _report(inputs, config, translate=False) == report
+    assert "r.sqlite is unusable" in caplog.text and "running without it" in caplog.text

@@ -94,6 +94,19 @@ def where(article: Article, start: int) -> str:
     return f"{article.source}:{pos.line}:{pos.col}"
 
 
+# C0 controls (but tab, newline, carriage return), DEL and C1 controls: raw in a terminal or a
+# browser they can hide text, move the cursor or ring bells. Each is shown as one visible
+# character (U+2400 control pictures; C1 as U+FFFD), so lengths and offsets are unchanged.
+_CONTROLS = {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\n\r"}
+_CONTROLS[0x7F] = "\u2421"
+_CONTROLS.update({c: "\ufffd" for c in range(0x80, 0xA0)})
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters (NUL, ESC …) replaced by visible symbols, one for one."""
+    return text.translate(_CONTROLS)
+
+
 def shorten(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters, white space collapsed, "…" when cut."""
     flat = " ".join(text.split())

@@ -20,14 +20,14 @@ message ``%``, ``\\r``, ``\\n`` become ``%25``, ``%0D``, ``%0A``; in properties 
 from __future__ import annotations
 
 from mtqa.model import Article, Fact, Passage, Report
-from mtqa.report._util import Index, Position, clip, fmt_num, position, shorten, where
+from mtqa.report._util import Index, Position, clip, fmt_num, position, shorten, visible, where
 
 MAX_MESSAGE = 2000  # characters of message per annotation (the rest is cut with …)
 
 
 def escape_data(text: str) -> str:
     """Escape an annotation message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

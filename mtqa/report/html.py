@@ -34,6 +34,7 @@ from mtqa.report._util import (
     source_flags,
     translation_flags,
     verdict,
+    visible,
 )
 
 FLAG_COLOUR = "#ffd60a"  # background of mark.flag (RGB 255, 214, 10); tests look for it
@@ -149,7 +150,7 @@ SCRIPT = """
 
 def esc(value: Any) -> str:
     """Text for element content or a quoted attribute value."""
-    return html_lib.escape("" if value is None else str(value), quote=True)
+    return html_lib.escape(visible("" if value is None else str(value)), quote=True)
 
 
 def anchor(ident: str) -> str:

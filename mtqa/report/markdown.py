@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from mtqa.model import REPORT_WIDE, Disagreement, Fact, GateCheck, Report
-from mtqa.report._util import Index, file_ref, fmt_num, shorten, verdict, where
+from mtqa.report._util import Index, file_ref, fmt_num, shorten, verdict, visible, where
 
 MAX_BYTES = 1_000_000  # GitHub's step summary limit is 1 MiB (1,048,576 bytes); keep a margin
 SNIPPET = 160  # characters of passage text shown per flagged passage
@@ -30,13 +30,13 @@ _ESCAPE = {"\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\
 def esc(text: Any, limit: int = 300) -> str:
     """Markdown-inert text on one line (at most ``limit`` characters before escaping): no links,
     emphasis, HTML, or table breaks."""
-    flat = shorten(str(text), limit)
+    flat = visible(shorten(str(text), limit))
     return "".join(_ESCAPE.get(c, c) for c in flat)
 
 
 def code(text: Any, limit: int = 300, table: bool = False) -> str:
     """Inline code that survives backticks inside ``text`` (and pipes, inside a table cell)."""
-    flat = shorten(str(text), limit).replace("`", "ˋ")
+    flat = visible(shorten(str(text), limit)).replace("`", "ˋ")
     if table:  # GFM splits cells at "|" even inside code spans unless it is escaped
         flat = flat.replace("|", "\\|")
     return f"`{flat}`" if flat else ""

@@ -50,4 +50,4 @@ class TranslationCache(SqliteStore):
         self._insert("INSERT OR IGNORE INTO translations VALUES (?, ?, ?, ?)", rows)
 
     def __len__(self) -> int:
-        return int(self._conn().execute("SELECT COUNT(*) FROM translations").fetchone()[0])
+        return self._scalar("SELECT COUNT(*) FROM translations")
