@@ -19,6 +19,14 @@ class InputError(MtqaError):
         super().__init__(f"{path}: {problem}")
 
 
+class UnsupportedLanguage(InputError):
+    """An article in a language mtqa does not check (e.g. Urdu); ``lang`` is its ISO code."""
+
+    def __init__(self, path: str, problem: str, lang: str) -> None:
+        super().__init__(path, problem)
+        self.lang = lang
+
+
 class ConfigError(MtqaError):
     """A configuration file or option is invalid (unknown key, wrong type, bad value)."""
 

@@ -131,6 +131,8 @@ class Rule:
     report_wide: Callable[[dict[str, Any]], Measure | None] | None = None
     none_note: str = "nothing to judge"
     passage_level: bool = True  # False: the passages it lists are context, not verdicts
+    # what the rule judges: the articles, by default
+    subjects: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda r: list(r["articles"])
 
 
 def _content(article: dict[str, Any]) -> list[dict[str, Any]]:
@@ -163,6 +165,14 @@ def _measure_agreement(article: dict[str, Any], limit: Any) -> Measure | None:
 
 def _measure_lang(article: dict[str, Any], limit: Any) -> Measure | None:
     return Measure(article["lang"] or "none")
+
+
+def _articles_and_refused(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The articles, and the inputs refused for their language (problems with a ``lang``: an
+    Urdu article) as article-like dicts: ``required_langs`` fails on those too."""
+    refused = [{"id": p["source"], "source": p["source"], "lang": p["lang"], "passages": []}
+               for p in report.get("problems", []) if p.get("lang")]
+    return [*report["articles"], *refused]
 
 
 def _measure_conflicts_article(article: dict[str, Any], limit: Any) -> Measure | None:
@@ -231,7 +241,7 @@ RULES: dict[str, Rule] = {
              none_note="no passage has two renderings to compare (translate with two systems)"),
         Rule("required_langs", "article language must be one of these",
              _measure_lang, lambda v, lim: v not in lim, lambda v, b: v == b, _lang_list,
-             _langs_worst, none_note="no articles"),
+             _langs_worst, none_note="no articles", subjects=_articles_and_refused),
     )
 }
 
@@ -302,7 +312,7 @@ def _judge(rule: Rule, cfg: Mapping[str, Any], report: dict[str, Any],
         return check
 
     values: list[Any] = []
-    for article in report["articles"]:
+    for article in rule.subjects(report):
         measured = rule.measure(article, limit)
         if measured is None:
             continue

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mtqa.errors import InputError
-from mtqa.model import Article, Problem
+from mtqa.model import Article, Note, Problem
 from mtqa.script import in_main_block
 
 VERSION = "1"
@@ -201,8 +201,9 @@ def _record(path: str, lineno: int, line: str, seen: dict[str, int], name: str) 
     if repaired:
         fields = ", ".join(f"'{k}'" for k in sorted(repaired))
         count = sum(repaired.values())
-        notes = (f"{count} unpaired UTF-16 surrogate escape(s) (e.g. \\ud83d without its pair) in "
-                 f"{fields} replaced with U+FFFD; character offsets are unchanged",)
+        notes = (Note("INGEST001", f"{count} unpaired UTF-16 surrogate escape(s) (e.g. \\ud83d "
+                                   f"without its pair) in {fields} replaced with U+FFFD; character "
+                                   "offsets are unchanged"),)
     return Article(id=rid, source=path, text=text, line=lineno, notes=notes, **extra)
 
 
@@ -552,8 +553,8 @@ def _qualified(article: Article, ids: dict[str, str]) -> Article:
         prefix = "/".join(parts[-n:])
         new = prefix if prefix.endswith(article.id) else f"{prefix}:{article.id}"
         if new not in ids:
-            note = (f"id '{article.id}' was already used by {ids[article.id]}; "
-                    f"reported as '{new}'")
+            note = Note("INGEST002", f"id '{article.id}' was already used by "
+                                     f"{ids[article.id]}; reported as '{new}'")
             return replace(article, id=new, notes=(*article.notes, note))
     return article
 

@@ -53,8 +53,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from mtqa.errors import InputError
-from mtqa.model import Article
+from mtqa.errors import InputError, UnsupportedLanguage
+from mtqa.model import Article, Note
 from mtqa.script import LETTER_RE, fold_yeh_kaf
 
 VERSION = "2"
@@ -273,14 +273,14 @@ def identify(article: Article, cfg: dict[str, Any]) -> Article:
     where = _where(article)
     unchecked = OTHER_ALIASES.get((article.lang or "").strip().lower().replace("_", "-"))
     if unchecked:
-        raise InputError(where, f"declared language is {language_name(unchecked)}: mtqa checks "
-                                "Arabic and Persian (Iranian, Dari) only")
+        raise UnsupportedLanguage(where, f"declared language is {language_name(unchecked)}: mtqa "
+                                         "checks Arabic and Persian (Iranian, Dari) only", unchecked)
     declared = declared_code(article.lang)
     other = other_language(article.text, cfg)
     if other is not None:
         said = f" although declared '{article.lang}'" if declared else ""
-        raise InputError(where, f"text is {language_name(other)}{said}: mtqa checks Arabic and "
-                                "Persian (Iranian, Dari) only")
+        raise UnsupportedLanguage(where, f"text is {language_name(other)}{said}: mtqa checks "
+                                         "Arabic and Persian (Iranian, Dari) only", other)
     code, conf, looks = detect(article.text, cfg)
     if declared is not None:
         if code is None and len(LETTER_RE.findall(article.text[: cfg["sample_chars"]])) < cfg["min_letters"]:
@@ -301,13 +301,14 @@ def _as_declared(article: Article, declared: str, code: str | None, conf: float,
     note = None
     confidence = 1.0
     if code is None:
-        note = (f"{said} kept although the text looks like {looks}; checked as declared")
+        note = Note("LANG001", f"{said} kept although the text looks like {looks}; checked as declared")
         confidence = 0.5
     elif {code, declared} == {"ar", "fa"} or {code, declared} == {"ar", "prs"}:
         confidence = round(1.0 - conf, 4)
         if conf >= 0.7:
-            note = (f"{said} contradicts the text, which reads as {_NAMES[code]} (confidence "
-                    f"{conf:.2f}); checked with the declared language's word lists")
+            note = Note("LANG002", f"{said} contradicts the text, which reads as {_NAMES[code]} "
+                                   f"(confidence {conf:.2f}); checked with the declared language's "
+                                   "word lists")
     if note is None:
         return replace(article, lang=declared, lang_confidence=confidence)
     return replace(article, lang=declared, lang_confidence=confidence,

@@ -155,6 +155,20 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something the reader should know about a whole article (not a flag on a passage): an
+    input repaired, an id qualified, a doubt about the declared language. ``code`` is stable:
+    ``INGEST001`` surrogates replaced, ``INGEST002`` id qualified by its file, ``LANG001`` declared
+    language kept over a text in another script, ``LANG002`` declared language contradicted."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Article:
     """One input article and, once processed, its passages."""
 
@@ -172,7 +186,7 @@ class Article:
     passages: tuple[Passage, ...] = ()
     # What ingest and language identification repaired or doubted (a lone surrogate replaced, a
     # declared language the text contradicts): reported, never silently applied.
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     def content(self) -> list[Passage]:
         return [p for p in self.passages if p.kind == "content"]
@@ -188,7 +202,7 @@ class Article:
             "title": self.title,
             "url": self.url,
             "published": self.published,
-            "notes": list(self.notes),
+            "notes": [n.to_dict() for n in self.notes],
             "summary": {
                 "passages": len(self.passages),
                 "content": len(content),
@@ -207,9 +221,13 @@ class Problem:
 
     source: str
     message: str
+    lang: str | None = None  # an article in a language mtqa does not check ("ur"), for the gate
 
     def to_dict(self) -> dict[str, str]:
-        return {"source": self.source, "message": self.message}
+        out = {"source": self.source, "message": self.message}
+        if self.lang is not None:
+            out["lang"] = self.lang
+        return out
 
 
 # --- the cross-check section ---------------------------------------------------------------------

@@ -79,8 +79,8 @@ def _run(inputs: Sequence[str], config: Config, options: RunOptions) -> Report:
     for article in articles:
         try:
             prepared.append(prepare(article, config))
-        except InputError as exc:
-            problems.append(Problem(exc.path, exc.problem))
+        except InputError as exc:  # UnsupportedLanguage carries the language, for the gate
+            problems.append(Problem(exc.path, exc.problem, getattr(exc, "lang", None)))
 
     sig: dict[str, object] = {}
     sig.update(ingest.signature(config.section("ingest")))

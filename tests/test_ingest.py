@@ -303,7 +303,8 @@ def test_same_stem_given_as_two_files_is_qualified_with_a_note(tmp_path: Path, c
         (tmp_path / folder / "same.txt").write_text(text, encoding="utf-8")
     arts, problems = _load([tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"], cfg)
     assert problems == [] and [a.id for a in arts] == ["same", "y/same"]
-    assert arts[0].notes == () and "already used by" in arts[1].notes[0]
+    assert arts[0].notes == () and arts[1].notes[0].code == "INGEST002"
+    assert "already used by" in arts[1].notes[0].message
     # the same record id in two JSONL exports: both kept, the second qualified by its file
     for folder, text in (("x", AR), ("y", AR2)):
         (tmp_path / folder / "feed.jsonl").write_text(json.dumps({"id": "1", "text": text}) + "\n",
@@ -329,7 +330,9 @@ def test_lone_surrogate_escape_is_replaced_and_noted(tmp_path: Path, cfg: dict) 
     arts, problems = _load([path], cfg)
     assert problems == [] and [a.id for a in arts] == ["a", "b"]
     assert arts[0].text == "\ufffd" + AR + " \U0001f600" and arts[0].title == "x\ufffd"
-    assert "2 unpaired UTF-16 surrogate" in arts[0].notes[0] and "'text'" in arts[0].notes[0]
+    note = arts[0].notes[0]
+    assert note.code == "INGEST001" and "2 unpaired UTF-16 surrogate" in note.message
+    assert "'text'" in note.message and "'title'" in note.message
     arts[0].text.encode("utf-8")  # nothing downstream can trip on it any more
 
 

@@ -86,13 +86,14 @@ def test_declared_language_that_contradicts_the_text_is_kept_with_a_note(cfg: di
     out = lang.identify(_art(text, lang=declared), cfg)
     assert out.lang == "ar"
     assert out.lang_confidence is not None and out.lang_confidence < 0.3
-    assert len(out.notes) == 1 and "reads as Persian" in out.notes[0] and f"'{declared}'" in out.notes[0]
+    assert len(out.notes) == 1 and out.notes[0].code == "LANG002"
+    assert "reads as Persian" in out.notes[0].message and f"'{declared}'" in out.notes[0].message
 
 
 def test_arabic_declared_persian_is_noted(cfg: dict) -> None:
     text = "قال الوزير إن الاجتماع الذي عقد في القاهرة كان مثمرا وإن المحادثات ستستمر في الأسبوع المقبل."
     out = lang.identify(_art(text, lang="fa"), cfg)
-    assert out.lang == "fa" and "reads as Arabic" in out.notes[0]
+    assert out.lang == "fa" and "reads as Arabic" in out.notes[0].message
 
 
 def test_unsupported_declared_language_is_ignored(cfg: dict) -> None:
@@ -112,7 +113,7 @@ def test_english_declared_as_arabic_is_rejected_when_it_has_no_arabic_script(cfg
 def test_declared_language_is_trusted_over_latin_letters(cfg: dict, text: str) -> None:
     out = lang.identify(_art(text, lang="ar"), cfg)
     assert out.lang == "ar" and out.lang_confidence == 0.5
-    assert "kept although the text looks like" in out.notes[0]
+    assert out.notes[0].code == "LANG001" and "kept although the text looks like" in out.notes[0].message
 
 
 @pytest.mark.parametrize("text", [

@@ -44,14 +44,20 @@ def test_bad_records_are_reported_and_the_rest_are_checked(tmp_path: Path) -> No
     assert "nested too deeply" in problems[f"{tmp_path}/feed.jsonl:3"]
     assert "Urdu (ur): mtqa checks Arabic and Persian" in problems[f"{tmp_path}/feed.jsonl:4"]
     notes = {a["id"]: a["notes"] for a in report["articles"]}
-    assert "surrogate" in notes["surrogate"][0] and notes["good"] == [] and notes["artists"] == []
-    assert "kept although the text looks like Latin script" in notes["painter"][0]
+    assert notes["surrogate"][0]["code"] == "INGEST001" and notes["good"] == [] and notes["artists"] == []
+    assert notes["painter"][0]["code"] == "LANG001"
+    assert "kept although the text looks like Latin script" in notes["painter"][0]["message"]
+    assert report["problems"][1]["lang"] == "ur" and "lang" not in report["problems"][0]
     assert sum(line.startswith("mtqa: error:") for line in err) == 2
 
 
-def test_gate_does_not_pass_an_urdu_article(tmp_path: Path) -> None:
+def test_gate_fails_an_urdu_article(tmp_path: Path) -> None:
     path = tmp_path / "ur.txt"
     path.write_text(URDU + "\n", encoding="utf-8")
-    status, report, err = _run("gate", str(path))
-    assert status == 2 and report["articles"] == []
-    assert any("Urdu (ur)" in line for line in err)
+    good = tmp_path / "ar.txt"
+    good.write_text(AR + "\n", encoding="utf-8")
+    status, report, err = _run("gate", str(path), str(good))
+    assert status == 2 and [a["id"] for a in report["articles"]] == ["ar"]
+    assert any("Urdu (ur)" in line for line in err) and err[-1] == "mtqa gate: FAIL"
+    langs = next(c for c in report["gate"]["checks"] if c["name"] == "required_langs")
+    assert langs["status"] == "fail" and [d["observed"] for d in langs["details"]] == ["ur"]
