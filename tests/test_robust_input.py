@@ -61,3 +61,19 @@ def test_gate_fails_an_urdu_article(tmp_path: Path) -> None:
     assert any("Urdu (ur)" in line for line in err) and err[-1] == "mtqa gate: FAIL"
     langs = next(c for c in report["gate"]["checks"] if c["name"] == "required_langs")
     assert langs["status"] == "fail" and [d["observed"] for d in langs["details"]] == ["ur"]
+
+
+def test_notes_reach_every_human_format(tmp_path: Path) -> None:
+    from mtqa.config import Config
+    from mtqa.pipeline import RunOptions, run
+    from mtqa.report import render
+
+    path = tmp_path / "n.jsonl"
+    path.write_text(json.dumps({"id": "p", "lang": "ar", "text": "Pablo Picasso (نقاش) 14:"}) + "\n",
+                    encoding="utf-8")
+    report = run([str(path)], Config.load(), RunOptions(translate=False, quiet=True))
+    assert [n.code for n in report.articles[0].notes] == ["LANG001"]
+    assert "<li><b>LANG001</b> declared language" in render(report, "html")
+    assert "- **p** `LANG001` declared language" in render(report, "markdown")
+    github = render(report, "github")
+    assert "::notice file=" in github and "title=mtqa%3A LANG001" in github

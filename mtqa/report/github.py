@@ -121,6 +121,9 @@ def render(report: Report) -> str:
                                  f"{'failed' if level == 'error' else 'warned'} on "
                                  f"{', '.join(checks)}", article.source,
                                  position(article, 0, 0), f"mtqa gate: {article.id}"))
+        for note in article.notes:
+            lines.append(command("notice", f"Article {article.id}: {note.message}", article.source,
+                                 position(article, 0, 0), f"mtqa: {note.code}"))
     for fact in idx.conflicts():
         lines.append(_conflict_line(fact, idx))
     for problem in report.problems:

@@ -400,6 +400,9 @@ def _article(article: Article, idx: Index) -> list[str]:
     out = [f'<section class="article" id="{esc(_article_anchor(article.id))}">',
            f'<div class="article-head"><h3>{esc(article.id)}</h3>{title}{gate_html}</div>',
            f'<div class="meta">{" · ".join(bits)}</div>']
+    if article.notes:
+        out.append('<ul class="plain notes">' + "".join(
+            f"<li><b>{esc(n.code)}</b> {esc(n.message)}</li>" for n in article.notes) + "</ul>")
     if not article.passages:
         out.append('<p class="none">No passages (nothing to check).</p></section>')
         return out

@@ -169,6 +169,11 @@ def _articles(report: Report, idx: Index, budget: Budget) -> list[str]:
                 f"{fmt_num(max(garbles) if garbles else None)} | {gate_cell} |"]
 
     out += capped(report.articles, row, budget, "articles", "articles")
+    noted = [(a, n) for a in report.articles for n in a.notes]
+    if noted:
+        out += ["", "Notes on the input:", ""]
+        out += capped(noted, lambda an: [f"- **{esc(an[0].id)}** {code(an[1].code)} "
+                                         f"{esc(an[1].message)}"], budget, "notes", "articles")
     return [*out, ""]
 
 
