@@ -119,29 +119,27 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     for fmt, _ in pairs:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
-    from mtqa.report.output import check_destinations
+    from mtqa.report import output
 
-    check_destinations(dest for _, dest in pairs)  # before any model loads or article is read
+    # before any model loads or article is read: every destination must take a report
+    problems = output.check_destinations([dest or output.STDOUT for _, dest in pairs])
+    if problems:
+        raise output.OutputError("\n".join(problems))
     return pairs
 
 
 def _write(report: Report, pairs: list[tuple[str, str | None]]) -> None:
-    """Render and write every output; a destination that fails does not stop the others."""
-    from mtqa.report import render
-    from mtqa.report.output import ReportWriteError, write_file, write_stdout
+    """Render and write every output; a destination that fails does not stop the others.
 
-    failures: list[str] = []
-    for fmt, dest in pairs:
-        text = render(report, fmt)
-        try:
-            if dest is None or dest == "-":
-                write_stdout(text)
-            else:
-                write_file(dest, text)
-        except ReportWriteError as exc:
-            failures.append(str(exc))
-    if failures:
-        raise ReportWriteError("\n".join(failures))
+    Raises OutputError naming each failed destination, or BrokenPipeError when the reader of
+    standard output went away (after the files were written)."""
+    from mtqa.report import output
+
+    outcome = output.write_reports(report, pairs)
+    if outcome.errors:
+        raise output.OutputError("\n".join(outcome.errors))
+    if outcome.broken_pipe:
+        raise BrokenPipeError
 
 
 def _run(args: argparse.Namespace, config_path: str | None) -> Report:

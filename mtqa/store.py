@@ -81,17 +81,17 @@ class SqliteStore:
         try:
             self._create()
         except (OSError, sqlite3.Error) as exc:
-            if not _is_corrupt(exc):
+            if not is_corrupt(exc):
                 self._disable(exc, "opening it")
                 return
             self._close_all()
-            self.moved_to = _move_aside(self.path)
+            self.moved_to = move_aside(self.path)
             try:  # a fresh file in place of the corrupt one
                 self._create()
             except (OSError, sqlite3.Error) as again:
                 self._disable(again, "opening it")
                 return
-            _warn(f"{self.label} {self.path} was corrupt ({exc}); moved it to {self.moved_to} "
+            warn(f"{self.label} {self.path} was corrupt ({exc}); moved it to {self.moved_to} "
                   "and started an empty one")
 
     def _create(self) -> None:
@@ -107,12 +107,11 @@ class SqliteStore:
         self._close_all()
         reason = getattr(exc, "strerror", None) or str(exc)
         moved = ""
-        if _is_corrupt(exc) and self.path.exists():
-            with contextlib.suppress(OSError):
-                self.moved_to = _move_aside(self.path)
-                moved = f"; moved it to {self.moved_to}"
+        if is_corrupt(exc) and self.path.exists():
+            self.moved_to = move_aside(self.path)
+            moved = f"; moved it to {self.moved_to}" if self.moved_to else ""
         self.disabled = f"{reason} ({during})"
-        _warn(f"{self.label} {self.path} is unusable: {reason} ({during}){moved}; "
+        warn(f"{self.label} {self.path} is unusable: {reason} ({during}){moved}; "
               "running without it")
 
     def _conn(self) -> sqlite3.Connection:
@@ -193,15 +192,19 @@ class SqliteStore:
 _CORRUPT = ("file is not a database", "malformed", "file is encrypted", "not a database")
 
 
-def _is_corrupt(exc: BaseException) -> bool:
+def is_corrupt(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and any(s in str(exc) for s in _CORRUPT)
 
 
-def _move_aside(path: Path) -> Path:
-    """Rename a corrupt database (and its WAL files) to ``<name>.corrupt-<time>``."""
+def move_aside(path: Path) -> Path | None:
+    """Rename a corrupt database (and its WAL files) to ``<name>.corrupt-<time>``; None when it
+    cannot be moved."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    os.replace(path, target)
+    try:
+        os.replace(path, target)
+    except OSError:
+        return None
     for suffix in ("-wal", "-shm", "-journal"):
         side = path.with_name(path.name + suffix)
         if side.exists():
@@ -210,7 +213,7 @@ def _move_aside(path: Path) -> Path:
     return target
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     logging.getLogger("mtqa").warning("mtqa: warning: %s", message)
 
 

@@ -10,10 +10,12 @@ import errno
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,7 @@ from mtqa import cli, store
 from mtqa.config import Config
 from mtqa.pipeline import RunOptions, run
 from mtqa.report import render
-from mtqa.report.output import ReportWriteError, check_destination, write_file
+from mtqa.report.output import OutputError, check_destinations, write_file
 from mtqa.translate.cache import TranslationCache
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,9 +68,8 @@ def test_failed_write_keeps_the_earlier_report_and_leaves_no_temporary_file(
         return handle
 
     monkeypatch.setattr(os, "fdopen", full)
-    with pytest.raises(ReportWriteError, match=r"report\.json: cannot write the report \(No space left"
-                                              r" on device\) \(the earlier file there is unchanged\)"):
-        write_file(str(dest), '{"new": ' + "1" * 100_000 + "}")
+    with pytest.raises(OutputError, match=r"report\.json: cannot write the report \(No space left"):
+        write_file(str(dest), b'{"new": ' + b"1" * 100_000 + b"}")
     assert dest.read_text(encoding="utf-8") == '{"valid": true}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
@@ -77,9 +78,9 @@ def test_write_replaces_whole_file_and_keeps_its_mode(tmp_path: Path) -> None:
     dest = tmp_path / "r.md"
     dest.write_text("old and longer than the new text\n", encoding="utf-8")
     dest.chmod(0o640)
-    write_file(str(dest), "new\n")
+    write_file(str(dest), b"new\n")
     assert dest.read_text(encoding="utf-8") == "new\n" and (dest.stat().st_mode & 0o777) == 0o640
-    write_file(str(tmp_path / "made" / "deeper" / "r.json"), "{}\n")  # folders are created
+    write_file(str(tmp_path / "made" / "deeper" / "r.json"), b"{}\n")  # folders are created
     assert (tmp_path / "made" / "deeper" / "r.json").read_text() == "{}\n"
 
 
@@ -97,23 +98,20 @@ def test_bad_destinations_are_found_before_the_run(tmp_path: Path) -> None:
     assert proc.returncode == 2
     lines = [line for line in err.splitlines() if line.startswith("mtqa: error:")]
     assert len(lines) == 2
-    assert "a-file/r.json: cannot write the report there (cannot create it:" in lines[0]
-    assert "a-dir: cannot write the report there (is a directory)" in lines[1]
+    assert "a-file/r.json: cannot write the report (" in lines[0] and "a-file is not a directory" in lines[0]
+    assert "a-dir: cannot write the report (is a directory)" in lines[1]
     assert not good.exists()  # nothing ran, so nothing half-done was written
     assert time.monotonic() - started < 60
 
 
-def test_read_only_destination_is_refused_up_front(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_only_or_repeated_destination_is_refused_up_front(tmp_path: Path) -> None:
     dest = tmp_path / "r.json"
     dest.write_text("{}")
-    dest.chmod(0o444)
-    real = os.access
-    # as root every file is writable, so ask the question as an ordinary user would get it answered
-    monkeypatch.setattr(os, "access", lambda p, mode: real(p, mode) and not (
-        Path(p) == dest and mode & os.W_OK))
-    assert check_destination(str(dest)) == "is not writable (read-only file)"
-    assert check_destination(str(tmp_path / "new.json")) is None
+    dest.chmod(0o444)  # no write bit for anyone: "keep this file", even for root
+    new = str(tmp_path / "new.json")
+    assert check_destinations([str(dest), new, new, "/dev/null"]) == [
+        f"{dest}: cannot write the report (the file is read-only)",
+        f"{new}: named twice as a report destination (also as {new})"]
 
 
 def test_one_failing_destination_does_not_stop_the_others(
@@ -123,13 +121,13 @@ def test_one_failing_destination_does_not_stop_the_others(
     first, second = tmp_path / "first.json", tmp_path / "second.md"
     real = write_file
 
-    def flaky(dest: str, text: str) -> None:
+    def flaky(dest: str, data: bytes) -> None:
         if dest.endswith("first.json"):
-            raise ReportWriteError(f"{dest}: cannot write the report (No space left on device)")
-        real(dest, text)
+            raise OutputError(f"{dest}: cannot write the report (No space left on device)")
+        real(dest, data)
 
     monkeypatch.setattr("mtqa.report.output.write_file", flaky)
-    with pytest.raises(ReportWriteError, match=r"first\.json"):
+    with pytest.raises(OutputError, match=r"first\.json"):
         cli._write(report, [("json", str(first)), ("markdown", str(second))])
     assert not first.exists()
     assert second.read_text(encoding="utf-8") == render(report, "markdown")
@@ -152,7 +150,7 @@ def test_full_standard_output_says_the_report_could_not_be_written(tmp_path: Pat
                      stderr=subprocess.PIPE)
     err = _no_traceback(proc)
     assert proc.returncode == 2
-    assert "cannot write the report to standard output (No space left on device); use -o FILE" in err
+    assert "could not write the report to standard output: No space left on device" in err
 
 
 def test_reader_gone_ends_quietly_with_141(tmp_path: Path) -> None:
@@ -170,16 +168,20 @@ def test_reader_gone_ends_quietly_with_141(tmp_path: Path) -> None:
 
 
 def test_control_characters_are_shown_not_emitted(tmp_path: Path) -> None:
-    text = "قال مسؤولون\u001b[2J\u001b]8;;http://evil\u0007 إن 14 شخصا\u0000 لقوا حتفهم\u0085 يوم الثلاثاء."
+    text = ("قال مسؤولون\u001b[2J\u001b]8;;http://evil\u0007 إن 14 شخصا\u0000 لقوا حتفهم\u0085 يوم"
+            " \u202eالثلاثاء\u202c\u200c.")
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps({"id": "c", "text": text, "title": "t\u001b[31m"}) + "\n", encoding="utf-8")
     report = run([str(path)], Config.load(), RunOptions(translate=False, quiet=True))
     assert report.articles[0].text == text  # the data model keeps the exact text
     for fmt in ("html", "github", "markdown"):
         out = render(report, fmt)
-        raw = [c for c in out if (ord(c) < 32 and c not in "\t\n\r") or 0x7F <= ord(c) < 0xA0]
+        raw = [c for c in out if (ord(c) < 32 and c not in "\t\n\r") or 0x7F <= ord(c) < 0xA0
+               or c in "\u202e\u202c"]
         assert raw == [], (fmt, raw)
-    assert "\u241b" in render(report, "html")  # ␛ shown where ESC was
+    html = render(report, "html")
+    assert "\u241b" in html  # ␛ shown where ESC was
+    assert "\\u202e" in html and "\u200c" in html  # the override shown, ZWNJ kept
     assert json.loads(render(report, "json"))["articles"][0]["title"] == "t\u001b[31m"
 
 
@@ -245,3 +247,54 @@ def test_ctrl_c_ends_the_run_at_once_with_130(tmp_path: Path) -> None:
     err = proc.stderr.read().decode("utf-8")
     assert status == cli.EXIT_INTERRUPTED and "mtqa: interrupted" in err and "Traceback" not in err
     assert took < 5, took
+
+
+def test_symlinked_report_and_special_files_are_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "real.json"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    write_file(str(link), b"new\n")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new\n"
+    write_file(os.devnull, b"nothing\n")  # never replaced by a regular file
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_word_frequency_cache_full_or_corrupt_falls_back_to_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import sqlite3
+
+    from mtqa.checks import text as check_text
+
+    monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(check_text, "_WARNED", set())
+    calls = []
+
+    class FillsUp(dict):
+        def items(self) -> Any:  # the disk fills up half-way through the derived file
+            yield ("a", 0.5)
+            raise sqlite3.OperationalError("database or disk is full")
+
+    def folded(lang: str) -> dict[str, float]:
+        calls.append(lang)
+        return FillsUp() if len(calls) == 1 else {"a": 0.25}
+
+    monkeypatch.setattr(check_text, "folded_frequencies", folded)
+    with caplog.at_level("WARNING", logger="mtqa"):
+        table = check_text.FreqTable("ar")
+    assert table.get("a") == 0.25 and table.get("zz") is None  # from memory
+    # no temporary file and no journal left behind on the full disk
+    assert not list((tmp_path / "wordfreq").iterdir())
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mtqa"]
+    assert warnings == [f"mtqa: warning: word-frequency cache {tmp_path / 'wordfreq'} is unusable "
+                        "(database or disk is full); folding the word lists in memory instead"]
+
+    monkeypatch.setattr(check_text, "_WARNED", set())
+    caplog.clear()
+    path = table.path()
+    path.write_bytes(os.urandom(4096))  # corrupt: moved aside and derived again
+    with caplog.at_level("WARNING", logger="mtqa"):
+        again = check_text.FreqTable("ar")
+    assert again.get("a") == 0.25 and again._mem is None  # read from the new file
+    assert len(list(path.parent.glob(f"{path.name}.corrupt-*"))) == 1
+    assert [r.getMessage() for r in caplog.records if "was corrupt" in r.getMessage()]

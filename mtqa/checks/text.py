@@ -132,22 +132,30 @@ class FreqTable:
     Folding wordfreq's 600k-word lists takes seconds per language; the result is written once per
     wordfreq version, language and folding rules to ``<cache dir>/wordfreq/`` (under a temporary
     name, then renamed, so concurrent processes never see half a file) and looked up word by word
-    afterwards, so a process that checks a few passages pays no start-up. Where the cache
-    directory cannot be written, the folded list is kept in memory instead."""
+    afterwards, so a process that checks a few passages pays no start-up. Where that file cannot
+    be written or read (read-only or full disk), the folded list is kept in memory instead, with
+    one warning per process; a corrupt file is moved aside (``.corrupt-<time>``) and derived again."""
 
     def __init__(self, lang: str) -> None:
+        from mtqa.store import is_corrupt, move_aside
+
         self.lang = lang
         self._mem: dict[str, float] | None = None
         self._conn: Any = None
         path = self.path()
         try:
-            if not path.is_file():
-                self._derive(path)
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            self._conn.execute("SELECT 1 FROM freq LIMIT 1")
-        except (OSError, sqlite3.Error):
-            self._conn = None
-            self._mem = folded_frequencies(lang)
+            self._open(path)
+        except (OSError, sqlite3.Error) as exc:
+            if isinstance(exc, sqlite3.Error) and is_corrupt(exc) and path.is_file():
+                moved = move_aside(path)
+                _warn_once(f"word-frequency cache {path} was corrupt ({exc}); moved it to "
+                           f"{moved.name if moved else '(could not move it)'}")
+                try:
+                    self._open(path)
+                    return
+                except (OSError, sqlite3.Error) as again:
+                    exc = again
+            self._in_memory(exc)
 
     def path(self) -> Path:
         from mtqa.store import cache_root, digest
@@ -155,23 +163,70 @@ class FreqTable:
         rules = digest(MARKS_RE.pattern, sorted(LOOKUP_FOLD.items()), unicodedata.unidata_version)[:12]
         return cache_root() / "wordfreq" / f"{self.lang}-{wordfreq_version()}-{rules}.sqlite"
 
+    def _open(self, path: Path) -> None:
+        if not path.is_file():
+            self._derive(path)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            conn.execute("SELECT 1 FROM freq LIMIT 1")
+        except sqlite3.Error:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def _in_memory(self, exc: BaseException) -> None:
+        """Give up the file (warned once per process) and fold the list in memory."""
+        from mtqa.store import is_corrupt, move_aside
+
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        path = self.path()
+        moved = move_aside(path) if isinstance(exc, sqlite3.Error) and is_corrupt(exc) else None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _warn_once(f"word-frequency cache {path.parent} is unusable ({reason})"
+                   f"{f'; moved {path.name} to {moved.name}' if moved else ''}; "
+                   "folding the word lists in memory instead")
+        self._mem = folded_frequencies(self.lang)
+
     def _derive(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         try:
             with closing(sqlite3.connect(tmp)) as conn:
+                # a private file, renamed into place only when complete: no journal is needed,
+                # so none can be left behind when the disk fills up
+                conn.execute("PRAGMA journal_mode = OFF")
                 conn.execute("CREATE TABLE freq (word TEXT PRIMARY KEY, f REAL NOT NULL) WITHOUT ROWID")
                 conn.executemany("INSERT INTO freq VALUES (?, ?)", folded_frequencies(self.lang).items())
                 conn.commit()
             os.replace(tmp, path)
         finally:
-            tmp.unlink(missing_ok=True)
+            for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
 
     def get(self, key: str) -> float | None:
-        if self._mem is not None:
-            return self._mem.get(key)
-        row = self._conn.execute("SELECT f FROM freq WHERE word = ?", (key,)).fetchone()
-        return None if row is None else float(row[0])
+        if self._mem is None:
+            try:
+                row = self._conn.execute("SELECT f FROM freq WHERE word = ?", (key,)).fetchone()
+            except sqlite3.Error as exc:  # damaged or vanished under us: go on from memory
+                self._in_memory(exc)
+            else:
+                return None if row is None else float(row[0])
+        assert self._mem is not None
+        return self._mem.get(key)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """One warning per process about the word-frequency cache (every language shares it)."""
+    from mtqa.store import warn
+
+    if "wordfreq" not in _WARNED:
+        _WARNED.add("wordfreq")
+        warn(message)
 
 
 _TABLES: dict[str, FreqTable] = {}

@@ -96,14 +96,17 @@ def where(article: Article, start: int) -> str:
 
 # C0 controls (but tab, newline, carriage return), DEL and C1 controls: raw in a terminal or a
 # browser they can hide text, move the cursor or ring bells. Each is shown as one visible
-# character (U+2400 control pictures; C1 as U+FFFD), so lengths and offsets are unchanged.
-_CONTROLS = {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\n\r"}
+# character (U+2400 control pictures; C1 as U+FFFD). Bidi embeddings, overrides and isolates
+# (U+202A-E, U+2066-9) can reorder what a reader sees ("Trojan source"): shown as ``\u202e``.
+# LRM/RLM/ALM, ZWNJ and ZWJ stay: Persian and Arabic text needs them.
+_CONTROLS: dict[int, str] = {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\n\r"}
 _CONTROLS[0x7F] = "\u2421"
 _CONTROLS.update({c: "\ufffd" for c in range(0x80, 0xA0)})
+_CONTROLS.update({c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
 
 
 def visible(text: str) -> str:
-    """``text`` with control characters (NUL, ESC …) replaced by visible symbols, one for one."""
+    """``text`` with control characters (NUL, ESC …) and bidi overrides made visible."""
     return text.translate(_CONTROLS)
 
 
