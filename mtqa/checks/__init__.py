@@ -111,6 +111,8 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
         _, e = spans[par]
         return article.text[max(0, e - 8):e]
 
+    rank = {par: k for k, par in enumerate(content_paras)}
+    shared: dict[int, dict[Any, Any]] = {}  # per paragraph: what its contexts compute once
     out = []
     lexicons: dict[str, WordLists] = {}
     for i, p in enumerate(article.passages):
@@ -119,14 +121,14 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
             continue
         if lang not in lexicons:
             lexicons[lang] = lexicon(cfg, lang)
-        k = content_paras.index(p.paragraph)
+        k = rank[p.paragraph]
         tr, lp = pick_translation(p.translations)
         ctx = Context(text=article.text, start=p.start, end=p.end, lang=lang, cfg=cfg,
                       lexicon=lexicons[lang], para_start=spans[p.paragraph][0],
                       para_end=spans[p.paragraph][1],
                       prev_tail=tail(content_paras[k - 1] if k > 0 else None),
                       next_tail=tail(content_paras[k + 1] if k + 1 < len(content_paras) else None),
-                      translation=tr, logprob=lp)
+                      translation=tr, logprob=lp, shared=shared.setdefault(p.paragraph, {}))
         out.append((i, ctx))
     return out
 

@@ -6,6 +6,7 @@ returns flags whose spans index ``ctx.text``. Word lists and limits are in ``[ch
 
 from __future__ import annotations
 
+import bisect
 import re
 from itertools import pairwise
 
@@ -18,6 +19,12 @@ from mtqa.script import CLOSERS_EXCEPT_RSQUO, ends_sentence, fold_lookup
 
 def _clip(ctx: Context, start: int, end: int) -> tuple[int, int]:
     return max(start, ctx.start), min(end, ctx.end)
+
+
+def _near_units(ctx: Context) -> list[tuple[int, int]]:
+    """The paragraph's units that overlap the passage, with one neighbour on each side."""
+    units = ctx.para_units()
+    return [units[i] for i in ctx.unit_window()]
 
 
 def _unit_words(ctx: Context, u: tuple[int, int]) -> list[Token]:
@@ -36,7 +43,7 @@ class BrokenPhrase(Check):
     def run(self, ctx: Context) -> list[Flag]:
         lex = ctx.lexicon
         tail_max = ctx.param("kunya_tail_words")
-        units = ctx.para_units()
+        units = _near_units(ctx)  # a pair is flagged only where it touches the passage
         out: list[Flag] = []
         for a, b in pairwise(units):
             if ctx.text[a[0]:a[1]].rstrip(CLOSERS_EXCEPT_RSQUO)[-1:] != ".":
@@ -74,12 +81,11 @@ class DanglingFragment(Check):
     severity = "error"
 
     def run(self, ctx: Context) -> list[Flag]:
-        units = ctx.para_units()
-        if len(units) < 2:
+        if len(ctx.para_units()) < 2:
             return []
         max_words = ctx.param("max_fragment_words")
         out = []
-        for u in units:
+        for u in _near_units(ctx):
             if not ctx.inside(u[0]):
                 continue
             raw = ctx.text[u[0]:u[1]]
@@ -99,6 +105,12 @@ class DanglingFragment(Check):
 _STRAY = re.compile(r"[.،,؛;:!?؟](?:[\s”»\"]*[.،,؛;!?؟])+")
 
 
+def _stray_runs(ctx: Context) -> tuple[list[re.Match[str]], list[int]]:
+    """Every run of stray punctuation in the paragraph, and their ends (found once per paragraph)."""
+    found = list(_STRAY.finditer(ctx.text, ctx.para_start, ctx.para_end))
+    return found, [m.end() for m in found]
+
+
 class StrayPunctuation(Check):
     """Doubled or stray punctuation (". ." "،،" "”. .")."""
 
@@ -108,10 +120,12 @@ class StrayPunctuation(Check):
     message = "Stray or doubled punctuation: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
+        found, ends = ctx.para("stray", lambda: _stray_runs(ctx))
         out = []
-        for m in _STRAY.finditer(ctx.text, ctx.para_start, ctx.para_end):
-            if m.end() <= ctx.start or m.start() >= ctx.end:
-                continue
+        for i in range(bisect.bisect_right(ends, ctx.start), len(found)):
+            m = found[i]
+            if m.start() >= ctx.end:
+                break
             core = re.sub(r"\s", "", m.group())
             if "..." in core or "…" in core:
                 continue  # an ellipsis (cut teasers end on "،...")
@@ -133,10 +147,11 @@ class UnbalancedQuote(Check):
 
     def run(self, ctx: Context) -> list[Flag]:
         out = []
-        units = ctx.para_units()
-        for pos, kind in unmatched_quotes(ctx.text, ctx.para_start, ctx.para_end):
-            if not ctx.inside(pos):
-                continue
+        units = _near_units(ctx)  # the unit holding a quote inside the passage is among these
+        bad = ctx.para("quotes", lambda: unmatched_quotes(ctx.text, ctx.para_start, ctx.para_end))
+        for pos, kind in bad[bisect.bisect_left(bad, (ctx.start, "")):]:
+            if pos >= ctx.end:
+                break
             unit = next((u for u in units if u[0] <= pos < u[1]), (ctx.start, ctx.end))
             s, e = (unit[0], pos + 1) if kind == "close" else (pos, unit[1])
             s, e = _clip(ctx, s, e)
