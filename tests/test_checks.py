@@ -10,7 +10,7 @@ from mtqa.checks.base import Context
 from mtqa.checks.features import SIGNALS, lexicon
 from mtqa.checks.text import WordLists, tokens, units, unmatched_quotes
 from mtqa.config import defaults
-from mtqa.model import Translation
+from mtqa.model import Article, Translation
 from mtqa.script import fold_lookup, numbers
 
 
@@ -272,3 +272,69 @@ def test_lexicon_clitics() -> None:
     lex = WordLists({"clitic_prefixes": ["وال", "و"], "clitic_suffixes": ["ها"]}, "ar")
     assert lex.zipf("يضعط") == 0.0
     assert lex.zipf("والعراق") > 3.0
+
+
+def _one_line_contexts(cfg: dict, sentences: list[str], shared: dict | None) -> list[Context]:
+    """One context per sentence of a single-line paragraph (sharing ``shared`` when given)."""
+    text = " ".join(sentences)
+    out, pos = [], 0
+    for s in sentences:
+        out.append(Context(text=text, start=pos, end=pos + len(s), lang="ar", cfg=cfg,
+                           lexicon=lexicon(cfg, "ar"), para_start=0, para_end=len(text),
+                           **({} if shared is None else {"shared": shared})))
+        pos += len(s) + 1
+    return out
+
+
+def test_paragraph_scans_are_shared_and_windowed(cfg: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long one-line paragraph is split into units once, not once per passage, and each passage
+    reads only the units next to it; the flags are those of a context that scans everything."""
+    import mtqa.checks.base as base
+
+    sentences = ["قال الوزير إن السد آمن.", "أبو علي. مهدي المهندس قتل في الغارة.",
+                 "وصل الوفد «إلى بغداد أمس.", "هذا هذا خبر مهم . . جدا."] * 50
+    calls = []
+    real_units = base.units
+    monkeypatch.setattr(base, "units", lambda *a: calls.append(a) or real_units(*a))
+    shared = _one_line_contexts(cfg, sentences, {})
+    codes = ["GARB001", "GARB002", "GARB003", "GARB004", "GARB008"]
+    got = [[(c, f.start, f.end) for c in codes for f in BY_CODE[c]().run(ctx)] for ctx in shared]
+    assert len(calls) == 1  # 200 passages, one scan of the paragraph
+    n_units = len(shared[0].para_units())
+    assert n_units >= 200
+    for ctx in shared:  # the units overlapping the passage and one neighbour on each side
+        units_ = ctx.para_units()
+        mine = [i for i, (a, b) in enumerate(units_) if b > ctx.start and a < ctx.end]
+        assert list(ctx.unit_window()) == list(range(max(0, mine[0] - 1), min(n_units, mine[-1] + 2)))
+    alone = _one_line_contexts(cfg, sentences, None)
+    assert got == [[(c, f.start, f.end) for c in codes for f in BY_CODE[c]().run(ctx)] for ctx in alone]
+    assert any(got) and {c for g in got for c, _, _ in g} >= {"GARB001", "GARB003", "GARB004"}
+
+
+def test_overlong_token_is_flagged_and_flags_the_passage(cfg: dict) -> None:
+    """A 200 KB run without spaces (GARB012): each passage holding a piece of it is flagged, with
+    the run's length in the reason; ordinary long words are not."""
+    from dataclasses import replace
+
+    from mtqa import checks
+    from mtqa.config import Config
+    from mtqa.pipeline import prepare
+
+    blob = "بلا" * 70_000
+    text = f"قال الوزير إن السد آمن تماما. {blob} وأضاف أن العمل مستمر."
+    config = Config.load()
+    article = prepare(replace(Article(id="a", source="a.txt", text=text), lang="ar"), config)
+    scored = checks.score([article], config.section("checks"))[0]
+    start = text.index(blob)
+    pieces = [p for p in scored.passages if p.start < start + len(blob) and p.end > start]
+    assert len(pieces) >= 300
+    for p in pieces:
+        assert p.flagged
+        g12 = [f for f in p.flags if f.code == "GARB012"]
+        assert len(g12) == 1 and g12[0].severity == "error" and "210,000 characters" in g12[0].message
+        assert g12[0].start == max(p.start, start) and g12[0].end == min(p.end, start + len(blob))
+    others = [p for p in scored.passages if p not in pieces]
+    assert others and not any(f.code == "GARB012" for p in others for f in p.flags)
+    long_word = make_ctx(cfg, "استطاعوا وبمستشفياتهم والمستشفيات " + "x" * 199)
+    assert run("GARB012", long_word) == []
+    assert run("GARB012", make_ctx(cfg, "a " + "x" * 200)) == [("GARB012", "x" * 200)]

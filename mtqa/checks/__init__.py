@@ -22,9 +22,10 @@ Benchmark / QE interface (no Articles needed)::
     combined(evidence_dicts, mode, cfg=None) -> list[float]
     evidence_for(contexts, cfg) -> list[features.Result]
 
-Modules: ``base`` (Check, Context), ``source`` (GARB001–011 rules), ``target`` (TRAN001–006
+Modules: ``base`` (Check, Context), ``source`` (GARB001–012 rules), ``target`` (TRAN001–006
 rules), ``signals`` (continuous measurements), ``features`` (evidence of one context),
-``combine`` (the model), ``agreement``, ``preservation``, ``text``/``charlm`` (word lists,
+``combine`` (the model; a flag of a ``decisive`` check, GARB012, flags its passage whatever the
+model says), ``agreement``, ``preservation``, ``text``/``charlm`` (word lists,
 character LM), ``cache``. ``CHECKS`` below is the table of rules. Settings:
 ``configs/defaults/checks.toml``.
 """
@@ -58,11 +59,12 @@ VERSION = "1"
 CHECKS: tuple[type[Check], ...] = (
     source.BrokenPhrase, source.DanglingFragment, source.StrayPunctuation, source.UnbalancedQuote,
     source.UnknownWord, source.LatinUiString, source.Repetition, source.Truncated, source.Unnatural,
-    source.PromoString, source.PastedHeadline,
+    source.PromoString, source.PastedHeadline, source.OverlongToken,
     target.LowConfidence, target.MeaningDrift, target.NumberMismatch, target.ScriptResidue,
     target.RepetitionLoop, target.LengthRatio,
 )
 BY_CODE: dict[str, type[Check]] = {c.code: c for c in CHECKS}
+DECISIVE: frozenset[str] = frozenset(c.code for c in CHECKS if c.decisive)
 
 
 def enabled_checks(cfg: Mapping[str, Any]) -> list[Check]:
@@ -202,7 +204,7 @@ def score(articles: list[Article], cfg: Mapping[str, Any],
         ev.update(res.evidence)
         mode = "translated" if ctx.translation is not None else "source"
         garble = gm.prob(ev, mode)
-        flagged = garble >= thresholds[mode]
+        flagged = garble >= thresholds[mode] or any(f.code in DECISIVE for f in res.flags)
         flags = list(p.flags)
         if flagged or cfg["flags_on_unflagged"]:
             flags.extend(_not_repeated(res.flags, p, cfg))
@@ -221,7 +223,7 @@ def score(articles: list[Article], cfg: Mapping[str, Any],
 
 def signature(cfg: Mapping[str, Any], translated: bool) -> dict[str, object]:
     """Settings that change the checks' results: version, model file hash, thresholds, the
-    checks that ran (``chks:GARB001-011+TRAN001-006``, see ``code_ranges``), embedders."""
+    checks that ran (``chks:GARB001-012+TRAN001-006``, see ``code_ranges``), embedders."""
     from mtqa.signature import code_ranges
 
     gm = model(cfg)

@@ -116,6 +116,9 @@ class Check:
     side: ClassVar[str] = "source"
     langs: ClassVar[tuple[str, ...]] = SUPPORTED_LANGS
     needs_translation: ClassVar[bool] = False
+    # True: a flag of this check flags its passage whatever the garble model says (for evidence
+    # the model was never fitted on, such as a 200 KB run of characters without a space).
+    decisive: ClassVar[bool] = False
 
     def supports(self, lang: str) -> bool:
         return lang in self.langs

@@ -292,6 +292,40 @@ class PromoString(Check):
         return out
 
 
+_LONG_RUN: dict[int, re.Pattern[str]] = {}
+
+
+def _long_runs(ctx: Context, limit: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """Runs of ``limit`` or more non-space characters in the paragraph, and their ends."""
+    if limit not in _LONG_RUN:
+        _LONG_RUN[limit] = re.compile(rf"\S{{{limit},}}")
+    runs = [m.span() for m in _LONG_RUN[limit].finditer(ctx.text, ctx.para_start, ctx.para_end)]
+    return runs, [e for _, e in runs]
+
+
+class OverlongToken(Check):
+    """A run of characters without a space far longer than any word (a pasted blob, lost spaces)."""
+
+    code = "GARB012"
+    name = "overlong-token"
+    feature = None  # not a model feature: the fitted model never saw one, so the flag decides
+    message = "A run of characters without a space, far longer than any word: “{text}”"
+    severity = "error"
+    decisive = True
+
+    def run(self, ctx: Context) -> list[Flag]:
+        limit = int(ctx.param("max_token_chars"))
+        runs, ends = ctx.para(f"long_runs:{limit}", lambda: _long_runs(ctx, limit))
+        out = []
+        for a, b in runs[bisect.bisect_right(ends, ctx.start):]:
+            if a >= ctx.end:
+                break
+            s, e = _clip(ctx, a, b)
+            shown = f"{ctx.text[s:s + 20]}… ({b - a:,} characters)"
+            out.append(self.flag(s, e, ctx.text, shown=shown))
+        return out
+
+
 class PastedHeadline(Check):
     """A headline-like line without final punctuation between two ordinary paragraphs."""
 
