@@ -17,7 +17,7 @@ def test_values_cannot_break_the_format() -> None:
 
 def test_code_ranges_compress_consecutive_codes_per_prefix() -> None:
     codes = [f"GARB{i:03d}" for i in range(1, 12)] + [f"TRAN{i:03d}" for i in range(6, 0, -1)]
-    assert code_ranges(codes) == ["GARB001-012", "TRAN001-006"]
+    assert code_ranges(codes) == ["GARB001-011", "TRAN001-006"]
     assert code_ranges(["GARB005", "GARB001", "GARB002", "GARB002"]) == ["GARB001-002,005"]
     assert code_ranges([]) == []
 
