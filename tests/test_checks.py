@@ -172,6 +172,53 @@ def test_single_acronym_is_not_ui(cfg: dict) -> None:
     assert run("GARB010", ctx) == []
 
 
+
+# Clean sentences naming Latin-script artists and songs (constructed): normal in news, never
+# interface text. Each has at least as many Arabic-script words as Latin ones, so GARB006 looks.
+MIXED_CLEAN = [
+    ("fa", "در جشنواره امسال که در شهر لس‌آنجلس برگزار شد، هنرمندان مشهوری مانند Taylor Swift، "
+           "Ed Sheeran، Billie Eilish، Bruno Mars و Elton John برای هزاران نفر از تماشاگران "
+           "روی صحنه رفتند و بلیت‌های این برنامه در چند ساعت به فروش رفت."),
+    ("fa", "این خواننده جوان ترانه‌های «Shape of You»، «Blinding Lights» و «Bad Guy» را در "
+           "کنسرت تهران بازخوانی کرد."),
+    ("ar", "وأدت الفرقة أغنيتي \"Bohemian Rhapsody\" و\"We Will Rock You\" أمام آلاف الحاضرين "
+           "في القاهرة مساء الخميس."),
+    ("ar", "والتقى الرئيس الأمريكي (Joe Biden) برئيس الوزراء البريطاني (Rishi Sunak) في لندن أمس."),
+    ("fa", "آهنگ «Here Comes the Sun» از گروه The Beatles در این مراسم پخش شد."),
+]
+# Interface and app-promotion text (constructed) that must still be flagged.
+MIXED_PROMO = [
+    ("ar", "للمزيد من الأخبار Download the app الآن مجانا.", "Download the app"),
+    ("fa", "برای دریافت اخبار Click Here را بزنید.", "Click Here"),
+    ("ar", "تابعوا البث على قناة SKY NEWS الآن.", "SKY NEWS"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), MIXED_CLEAN)
+def test_latin_names_and_titles_are_not_ui_strings(cfg: dict, lang: str, text: str) -> None:
+    from mtqa import checks
+
+    assert run("GARB006", make_ctx(cfg, text, lang)) == []
+    garble = checks.combined(checks.score_pairs([text], [None], lang, cfg), "source", cfg)[0]
+    assert garble < cfg["threshold_source"]
+
+
+@pytest.mark.parametrize(("lang", "text", "ui"), MIXED_PROMO)
+def test_latin_interface_strings_are_still_flagged(cfg: dict, lang: str, text: str, ui: str) -> None:
+    assert run("GARB006", make_ctx(cfg, text, lang)) == [("GARB006", ui)]
+
+
+def test_seed_promo_string_is_still_flagged(cfg: dict, seeds_dir) -> None:
+    """The seed 002 article's app-promotion line keeps its GARB006 flag."""
+    path = next(seeds_dir.glob("002_*.txt"))
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines()
+             if any("A" <= c <= "Z" for c in ln) and "تطبيق" in ln]
+    assert lines
+    for line in lines:
+        flags = run("GARB006", make_ctx(cfg, line))
+        assert flags and all(t.isupper() for _, t in flags)
+
+
 # --- GARB007 repetition -------------------------------------------------------------------------
 
 def test_repetition(cfg: dict) -> None:

@@ -174,8 +174,42 @@ class UnknownWord(Check):
         return [self.flag(w.start, w.end, ctx.text, conf) for w in unknown]
 
 
+_TITLE_OPEN = "«“„\"'(["
+_TITLE_CLOSE = "»”\"')]"
+
+
+def _name_like(run: list[Token], joiners: frozenset[str]) -> bool:
+    """Whether Latin words read as a name or title: each word capitalised ("Bruno Mars", "Shape of
+    You"), with lower-case joiners ("of", "the", "van" …) inside and short acronyms allowed, and at
+    least one capitalised word that is not all capitals ("FOX NEWS", "XS SM" are not names)."""
+    titled = False
+    for i, t in enumerate(run):
+        w = t.text
+        if w[:1].isupper() and not w.isupper():
+            titled = True
+        elif w.isupper() and len(w) <= 5:
+            continue  # an acronym or initial inside a name: "Joe R Biden", "BBC Persian"
+        elif not (i > 0 and w.lower() in joiners and i < len(run) - 1):
+            return False
+    return titled
+
+
+def _quoted(ctx: Context, run: list[Token]) -> bool:
+    """Whether the run is set off by quotes or brackets: «Shape of You», (Joe Biden)."""
+    before = ctx.text[max(ctx.para_start, run[0].start - 3):run[0].start].rstrip()
+    after = ctx.text[run[-1].end:min(ctx.para_end, run[-1].end + 3)].lstrip()
+    return before[-1:] in _TITLE_OPEN and after[:1] in _TITLE_CLOSE
+
+
 class LatinUiString(Check):
-    """Latin-script UI or brand strings pasted into Arabic-script text ("… تطبيق FOX NEWS")."""
+    """Latin-script UI or brand strings pasted into Arabic-script text ("… تطبيق FOX NEWS").
+
+    Latin names and titles are normal in Arabic-script news ("Taylor Swift", «Shape of You»): a
+    run of capitalised words is a name and passes unless it holds an interface word ("Breaking
+    News", "Click Here"); set off by quotes or brackets it is a title and passes even then
+    («Watch Me»). Runs in lower or all capitals ("download the app", "FOX NEWS") are judged as
+    before: flagged at ``latin_min_run`` words or with an interface word.
+    """
 
     code = "GARB006"
     name = "latin-ui-string"
@@ -190,6 +224,7 @@ class LatinUiString(Check):
             return []
         ui = ctx.cfg["latin"]["ui_words"]
         ui_set = {w.lower() for w in ui}
+        joiners = frozenset(w.lower() for w in ctx.cfg["latin"]["name_joiners"])
         min_run = ctx.param("latin_min_run")
         runs: list[list[Token]] = []
         prev: Token | None = None
@@ -203,7 +238,10 @@ class LatinUiString(Check):
             prev = t
         out = []
         for run in runs:
-            if len(run) >= min_run or any(t.text.lower() in ui_set for t in run):
+            has_ui = any(t.text.lower() in ui_set for t in run)
+            if _name_like(run, joiners) and (not has_ui or _quoted(ctx, run)):
+                continue  # a name or a title, not interface text
+            if len(run) >= min_run or has_ui:
                 out.append(self.flag(run[0].start, run[-1].end, ctx.text))
         return out
 
