@@ -29,6 +29,7 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("qe", "benchmarks.qe", ()),
     ("throughput", "benchmarks.throughput", ()),
     ("scaling", "benchmarks.scaling", ()),
+    ("robustness", "benchmarks.robustness", ()),
 )
 
 

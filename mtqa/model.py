@@ -262,11 +262,14 @@ class Story:
     articles: tuple[str, ...]
     title: str
     alignments: tuple[Alignment, ...] | None = None
+    note: str | None = None  # how the alignment was limited (a story over align_max_articles)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "articles": list(self.articles), "title": self.title}
         if self.alignments is not None:
             out["alignments"] = [a.to_dict() for a in self.alignments]
+        if self.note is not None:
+            out["note"] = self.note
         return out
 
 

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `benchmarks` is a top-level package beside `mtqa`, not installed
     sys.path.insert(0, str(REPO))
 
-from benchmarks import qe, run_all, scaling, throughput, translation_quality  # noqa: E402
+from benchmarks import qe, robustness, run_all, scaling, throughput, translation_quality  # noqa: E402
 
 CORPORA = {
     "ar": [[f"جملة عربية رقم {i} عن الأخبار." for i in range(30)]],
@@ -190,7 +190,18 @@ def test_run_all_plans_every_present_benchmark() -> None:
     assert full["translation_quality"][-2:] == ["--limit", "50"]
 
 
-@pytest.mark.parametrize("module", ["translation_quality", "qe", "throughput", "scaling", "run_all"])
+def test_robustness_inputs_are_one_line_of_the_size_asked() -> None:
+    pool = [f"جملة عربية رقم {i}، عن الأخبار." for i in range(30)]
+    line = robustness.long_line(pool, 5000)
+    assert "\n" not in line and 4900 <= len(line.encode("utf-8")) <= 5000
+    bare = robustness.long_line(pool, 5000, punct=False)
+    assert "،" not in bare and "." not in bare
+    arts = robustness.story_articles(pool * 5, 4)
+    assert len(arts) == 4 and all(6 <= len(t.split(".")) - 1 <= 10 for _, t in arts)
+
+
+@pytest.mark.parametrize("module", ["translation_quality", "qe", "throughput", "scaling", "run_all",
+                                    "robustness"])
 def test_scripts_have_help(module: str) -> None:
     out = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", "--help"], cwd=REPO,
                          capture_output=True, text=True, timeout=120)

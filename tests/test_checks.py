@@ -10,7 +10,7 @@ from mtqa.checks.base import Context
 from mtqa.checks.features import SIGNALS, lexicon
 from mtqa.checks.text import WordLists, tokens, units, unmatched_quotes
 from mtqa.config import defaults
-from mtqa.model import Translation
+from mtqa.model import Article, Translation
 from mtqa.script import fold_lookup, numbers
 
 
@@ -172,6 +172,53 @@ def test_single_acronym_is_not_ui(cfg: dict) -> None:
     assert run("GARB010", ctx) == []
 
 
+
+# Clean sentences naming Latin-script artists and songs (constructed): normal in news, never
+# interface text. Each has at least as many Arabic-script words as Latin ones, so GARB006 looks.
+MIXED_CLEAN = [
+    ("fa", "در جشنواره امسال که در شهر لس‌آنجلس برگزار شد، هنرمندان مشهوری مانند Taylor Swift، "
+           "Ed Sheeran، Billie Eilish، Bruno Mars و Elton John برای هزاران نفر از تماشاگران "
+           "روی صحنه رفتند و بلیت‌های این برنامه در چند ساعت به فروش رفت."),
+    ("fa", "این خواننده جوان ترانه‌های «Shape of You»، «Blinding Lights» و «Bad Guy» را در "
+           "کنسرت تهران بازخوانی کرد."),
+    ("ar", "وأدت الفرقة أغنيتي \"Bohemian Rhapsody\" و\"We Will Rock You\" أمام آلاف الحاضرين "
+           "في القاهرة مساء الخميس."),
+    ("ar", "والتقى الرئيس الأمريكي (Joe Biden) برئيس الوزراء البريطاني (Rishi Sunak) في لندن أمس."),
+    ("fa", "آهنگ «Here Comes the Sun» از گروه The Beatles در این مراسم پخش شد."),
+]
+# Interface and app-promotion text (constructed) that must still be flagged.
+MIXED_PROMO = [
+    ("ar", "للمزيد من الأخبار Download the app الآن مجانا.", "Download the app"),
+    ("fa", "برای دریافت اخبار Click Here را بزنید.", "Click Here"),
+    ("ar", "تابعوا البث على قناة SKY NEWS الآن.", "SKY NEWS"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), MIXED_CLEAN)
+def test_latin_names_and_titles_are_not_ui_strings(cfg: dict, lang: str, text: str) -> None:
+    from mtqa import checks
+
+    assert run("GARB006", make_ctx(cfg, text, lang)) == []
+    garble = checks.combined(checks.score_pairs([text], [None], lang, cfg), "source", cfg)[0]
+    assert garble < cfg["threshold_source"]
+
+
+@pytest.mark.parametrize(("lang", "text", "ui"), MIXED_PROMO)
+def test_latin_interface_strings_are_still_flagged(cfg: dict, lang: str, text: str, ui: str) -> None:
+    assert run("GARB006", make_ctx(cfg, text, lang)) == [("GARB006", ui)]
+
+
+def test_seed_promo_string_is_still_flagged(cfg: dict, seeds_dir) -> None:
+    """The seed 002 article's app-promotion line keeps its GARB006 flag."""
+    path = next(seeds_dir.glob("002_*.txt"))
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines()
+             if any("A" <= c <= "Z" for c in ln) and "تطبيق" in ln]
+    assert lines
+    for line in lines:
+        flags = run("GARB006", make_ctx(cfg, line))
+        assert flags and all(t.isupper() for _, t in flags)
+
+
 # --- GARB007 repetition -------------------------------------------------------------------------
 
 def test_repetition(cfg: dict) -> None:
@@ -272,3 +319,69 @@ def test_lexicon_clitics() -> None:
     lex = WordLists({"clitic_prefixes": ["وال", "و"], "clitic_suffixes": ["ها"]}, "ar")
     assert lex.zipf("يضعط") == 0.0
     assert lex.zipf("والعراق") > 3.0
+
+
+def _one_line_contexts(cfg: dict, sentences: list[str], shared: dict | None) -> list[Context]:
+    """One context per sentence of a single-line paragraph (sharing ``shared`` when given)."""
+    text = " ".join(sentences)
+    out, pos = [], 0
+    for s in sentences:
+        out.append(Context(text=text, start=pos, end=pos + len(s), lang="ar", cfg=cfg,
+                           lexicon=lexicon(cfg, "ar"), para_start=0, para_end=len(text),
+                           **({} if shared is None else {"shared": shared})))
+        pos += len(s) + 1
+    return out
+
+
+def test_paragraph_scans_are_shared_and_windowed(cfg: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long one-line paragraph is split into units once, not once per passage, and each passage
+    reads only the units next to it; the flags are those of a context that scans everything."""
+    import mtqa.checks.base as base
+
+    sentences = ["قال الوزير إن السد آمن.", "أبو علي. مهدي المهندس قتل في الغارة.",
+                 "وصل الوفد «إلى بغداد أمس.", "هذا هذا خبر مهم . . جدا."] * 50
+    calls = []
+    real_units = base.units
+    monkeypatch.setattr(base, "units", lambda *a: calls.append(a) or real_units(*a))
+    shared = _one_line_contexts(cfg, sentences, {})
+    codes = ["GARB001", "GARB002", "GARB003", "GARB004", "GARB008"]
+    got = [[(c, f.start, f.end) for c in codes for f in BY_CODE[c]().run(ctx)] for ctx in shared]
+    assert len(calls) == 1  # 200 passages, one scan of the paragraph
+    n_units = len(shared[0].para_units())
+    assert n_units >= 200
+    for ctx in shared:  # the units overlapping the passage and one neighbour on each side
+        units_ = ctx.para_units()
+        mine = [i for i, (a, b) in enumerate(units_) if b > ctx.start and a < ctx.end]
+        assert list(ctx.unit_window()) == list(range(max(0, mine[0] - 1), min(n_units, mine[-1] + 2)))
+    alone = _one_line_contexts(cfg, sentences, None)
+    assert got == [[(c, f.start, f.end) for c in codes for f in BY_CODE[c]().run(ctx)] for ctx in alone]
+    assert any(got) and {c for g in got for c, _, _ in g} >= {"GARB001", "GARB003", "GARB004"}
+
+
+def test_overlong_token_is_flagged_and_flags_the_passage(cfg: dict) -> None:
+    """A 200 KB run without spaces (GARB012): each passage holding a piece of it is flagged, with
+    the run's length in the reason; ordinary long words are not."""
+    from dataclasses import replace
+
+    from mtqa import checks
+    from mtqa.config import Config
+    from mtqa.pipeline import prepare
+
+    blob = "بلا" * 70_000
+    text = f"قال الوزير إن السد آمن تماما. {blob} وأضاف أن العمل مستمر."
+    config = Config.load()
+    article = prepare(replace(Article(id="a", source="a.txt", text=text), lang="ar"), config)
+    scored = checks.score([article], config.section("checks"))[0]
+    start = text.index(blob)
+    pieces = [p for p in scored.passages if p.start < start + len(blob) and p.end > start]
+    assert len(pieces) >= 300
+    for p in pieces:
+        assert p.flagged
+        g12 = [f for f in p.flags if f.code == "GARB012"]
+        assert len(g12) == 1 and g12[0].severity == "error" and "210,000 characters" in g12[0].message
+        assert g12[0].start == max(p.start, start) and g12[0].end == min(p.end, start + len(blob))
+    others = [p for p in scored.passages if p not in pieces]
+    assert others and not any(f.code == "GARB012" for p in others for f in p.flags)
+    long_word = make_ctx(cfg, "استطاعوا وبمستشفياتهم والمستشفيات " + "x" * 199)
+    assert run("GARB012", long_word) == []
+    assert run("GARB012", make_ctx(cfg, "a " + "x" * 200)) == [("GARB012", "x" * 200)]

@@ -165,3 +165,42 @@ def test_status_of_numbers(cfg: dict) -> None:
     assert facts.status_of([x], cfg)[0] == "single-source"
     status, conflicts = facts.status_of([x, y, z], cfg)
     assert status == "conflict" and conflicts[0].a.article in ("a", "b")
+
+
+def _bounds_by_scanning(text: str, pos: int, regex) -> tuple[int, int]:
+    """The unit around ``pos`` found the old way: rescan from the start of the text (cut at pos)."""
+    start = 0
+    for m in regex.finditer(text, 0, pos):
+        start = m.end()
+    m = regex.search(text, pos)
+    return start, max(m.start() if m else len(text), pos)
+
+
+def test_unit_bounds_by_index_equal_a_rescan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clause and sentence bounds come from marks found once per text (each look-up costs the
+    same however long the text is), and equal a rescan from the start at every position of
+    random strings of marks, quotes, digits, letters and spaces."""
+    import random
+
+    from mtqa.crosscheck import text as xt
+
+    monkeypatch.setattr(xt, "UNIT_MAX_CHARS", 10**9)
+    alphabet = [*"ab12 .،,;؛:–—()-?!؟\n”»\"')]“«", "500", "۲"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for regex in (xt._SENT_END, xt._CLAUSE_END):
+            for pos in range(len(s) + 1):
+                assert xt.bounds(s, pos, regex) == _bounds_by_scanning(s, pos, regex), (s, pos)
+
+
+def test_unit_bounds_are_capped_on_a_line_without_marks() -> None:
+    """A line with no punctuation is not one huge sentence: the unit stops at a space within
+    UNIT_MAX_CHARS of the position."""
+    from mtqa.crosscheck import text as xt
+
+    line = " ".join(["كلمة"] * 20_000)
+    pos = len(line) // 2
+    s, e = xt.sentence(line, pos)
+    assert pos - xt.UNIT_MAX_CHARS <= s < pos < e <= pos + xt.UNIT_MAX_CHARS
+    assert line[s - 1] == " " and line[e] == " "

@@ -161,3 +161,72 @@ def test_char_ngram_matrix_is_exact_normalised_counts() -> None:
     dot = sum(ca[g] * cb.get(g, 0) for g in ca)
     expect = dot / (np.sqrt(sum(v * v for v in ca.values())) * np.sqrt(sum(v * v for v in cb.values())))
     assert sims[0, 1] == pytest.approx(expect)
+
+
+def _story_passages(n_articles: int, per_article: int = 3) -> list:
+    """Passages of ``n_articles`` articles reporting one event in slightly different words."""
+    from mtqa.model import Passage
+
+    words = ["عقدت", "الولايات", "المتحدة", "والعراق", "المحادثات", "الرسمية", "لإنهاء", "مهمة",
+             "التحالف", "العسكري", "جندي", "بغداد", "واشنطن", "الأمن", "السبت"]
+    rng = np.random.default_rng(3)
+    out = []
+    for a in range(n_articles):
+        for k in range(per_article):
+            text = " ".join(rng.choice(words, size=12).tolist()) + f" {a % 7 + k}."
+            out.append(Passage(id=f"art{a}:{k}", article_id=f"art{a}", start=0, end=len(text),
+                               text=text, lang="ar", paragraph=k))
+    return out
+
+
+def test_huge_story_alignment_compares_a_bounded_number_of_pairs(config: Config,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over align_max_articles, each article's passages meet those of its k nearest articles
+    only: the pairs compared grow with n·k, not n²."""
+    cfg = config.section("crosscheck")
+    k = int(cfg["align_article_neighbours"])
+    n, per = 240, 3
+    passages = _story_passages(n, per)
+    x = grouping.char_ngram_matrix([p.text for p in passages], 3)
+    owners = [p.article_id for p in passages]
+    art_pairs = grouping.article_neighbours(x, owners, k)
+    assert len(art_pairs) <= n * k and len({a for pr in art_pairs for a in pr}) == n  # none left out
+    compared = list(grouping._nearest_article_pairs(x, owners, k))
+    assert len(compared) <= n * k * per * per < (n * per) ** 2 // 10
+    assert all(owners[i] != owners[j] and i < j for i, j, _ in compared)
+    seen = []
+    real = grouping._nearest_article_pairs
+    monkeypatch.setattr(grouping, "_nearest_article_pairs", lambda *a: seen.append(1) or real(*a))
+    out = grouping._align(passages, {}, cfg)
+    assert seen and out and all(len({*d["articles"]}) == 2 for d in out)
+
+
+def test_neighbour_alignment_equals_all_pairs_when_every_article_is_a_neighbour(config: Config) -> None:
+    """The bounded path with k >= n - 1 gives exactly the all-pairs alignment, and a story at or
+    under align_max_articles takes the all-pairs path (so small stories are as before)."""
+    cfg = dict(config.section("crosscheck"))
+    passages = _story_passages(12, 3)
+    anchors = {p.id: {f"troops|us|iraq={p.text[-2]}"} for p in passages[::2]}
+    exhaustive = grouping._align(passages, anchors, cfg)
+    assert len({p.article_id for p in passages}) <= cfg["align_max_articles"]
+    bounded = grouping._align(passages, anchors, {**cfg, "align_max_articles": 2,
+                                                  "align_article_neighbours": 11})
+    assert exhaustive and sorted(map(str, bounded)) == sorted(map(str, exhaustive))
+
+
+def test_huge_story_is_noted_and_facts_use_every_article(config: Config) -> None:
+    """A story over align_max_articles says how its alignment was limited; its facts still hold
+    mentions from every article."""
+    cfg = {**config.section("crosscheck"), "align_max_articles": 2, "align_article_neighbours": 1}
+    arts = _articles(config)[:2]
+    arts += [pipeline.prepare(Article(id=f"c{i}", source=f"c{i}.txt", text=STORIES["a-ar"][1], lang="ar"),
+                              config) for i in range(3)]
+    from unittest import mock
+
+    with mock.patch.object(grouping, "group", lambda a, c: [list(range(len(a)))]):
+        report = crosscheck.stories(arts, cfg)
+    assert report is not None and len(report.stories) == 1
+    story = report.stories[0]
+    assert story.note and "align_max_articles = 2" in story.note
+    troops = [f for f in report.facts if f.key.startswith("troops|us|iraq")]
+    assert troops and set(troops[0].articles) == {a.id for a in arts}

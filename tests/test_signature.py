@@ -27,7 +27,7 @@ def test_checks_signature_names_the_checks_that_ran() -> None:
     from mtqa.config import Config
 
     cfg = Config.load().section("checks")
-    assert checks.signature(cfg, translated=False)["chks"] == ["GARB001-011", "TRAN001-006"]
+    assert checks.signature(cfg, translated=False)["chks"] == ["GARB001-012", "TRAN001-006"]
     fewer = {**cfg, "enabled": ["GARB001", "GARB003", "TRAN002"]}
     assert checks.signature(fewer, translated=False)["chks"] == ["GARB001,003", "TRAN002"]
     sig = format_signature(checks.signature(fewer, translated=False), "0.1")

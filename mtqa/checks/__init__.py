@@ -22,9 +22,10 @@ Benchmark / QE interface (no Articles needed)::
     combined(evidence_dicts, mode, cfg=None) -> list[float]
     evidence_for(contexts, cfg) -> list[features.Result]
 
-Modules: ``base`` (Check, Context), ``source`` (GARB001–011 rules), ``target`` (TRAN001–006
+Modules: ``base`` (Check, Context), ``source`` (GARB001–012 rules), ``target`` (TRAN001–006
 rules), ``signals`` (continuous measurements), ``features`` (evidence of one context),
-``combine`` (the model), ``agreement``, ``preservation``, ``text``/``charlm`` (word lists,
+``combine`` (the model; a flag of a ``decisive`` check, GARB012, flags its passage whatever the
+model says), ``agreement``, ``preservation``, ``text``/``charlm`` (word lists,
 character LM), ``cache``. ``CHECKS`` below is the table of rules. Settings:
 ``configs/defaults/checks.toml``.
 """
@@ -58,11 +59,12 @@ VERSION = "1"
 CHECKS: tuple[type[Check], ...] = (
     source.BrokenPhrase, source.DanglingFragment, source.StrayPunctuation, source.UnbalancedQuote,
     source.UnknownWord, source.LatinUiString, source.Repetition, source.Truncated, source.Unnatural,
-    source.PromoString, source.PastedHeadline,
+    source.PromoString, source.PastedHeadline, source.OverlongToken,
     target.LowConfidence, target.MeaningDrift, target.NumberMismatch, target.ScriptResidue,
     target.RepetitionLoop, target.LengthRatio,
 )
 BY_CODE: dict[str, type[Check]] = {c.code: c for c in CHECKS}
+DECISIVE: frozenset[str] = frozenset(c.code for c in CHECKS if c.decisive)
 
 
 def enabled_checks(cfg: Mapping[str, Any]) -> list[Check]:
@@ -111,6 +113,8 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
         _, e = spans[par]
         return article.text[max(0, e - 8):e]
 
+    rank = {par: k for k, par in enumerate(content_paras)}
+    shared: dict[int, dict[Any, Any]] = {}  # per paragraph: what its contexts compute once
     out = []
     lexicons: dict[str, WordLists] = {}
     for i, p in enumerate(article.passages):
@@ -119,14 +123,14 @@ def _contexts(article: Article, cfg: dict[str, Any]) -> list[tuple[int, Context]
             continue
         if lang not in lexicons:
             lexicons[lang] = lexicon(cfg, lang)
-        k = content_paras.index(p.paragraph)
+        k = rank[p.paragraph]
         tr, lp = pick_translation(p.translations)
         ctx = Context(text=article.text, start=p.start, end=p.end, lang=lang, cfg=cfg,
                       lexicon=lexicons[lang], para_start=spans[p.paragraph][0],
                       para_end=spans[p.paragraph][1],
                       prev_tail=tail(content_paras[k - 1] if k > 0 else None),
                       next_tail=tail(content_paras[k + 1] if k + 1 < len(content_paras) else None),
-                      translation=tr, logprob=lp)
+                      translation=tr, logprob=lp, shared=shared.setdefault(p.paragraph, {}))
         out.append((i, ctx))
     return out
 
@@ -200,7 +204,7 @@ def score(articles: list[Article], cfg: Mapping[str, Any],
         ev.update(res.evidence)
         mode = "translated" if ctx.translation is not None else "source"
         garble = gm.prob(ev, mode)
-        flagged = garble >= thresholds[mode]
+        flagged = garble >= thresholds[mode] or any(f.code in DECISIVE for f in res.flags)
         flags = list(p.flags)
         if flagged or cfg["flags_on_unflagged"]:
             flags.extend(_not_repeated(res.flags, p, cfg))
@@ -219,7 +223,7 @@ def score(articles: list[Article], cfg: Mapping[str, Any],
 
 def signature(cfg: Mapping[str, Any], translated: bool) -> dict[str, object]:
     """Settings that change the checks' results: version, model file hash, thresholds, the
-    checks that ran (``chks:GARB001-011+TRAN001-006``, see ``code_ranges``), embedders."""
+    checks that ran (``chks:GARB001-012+TRAN001-006``, see ``code_ranges``), embedders."""
     from mtqa.signature import code_ranges
 
     gm = model(cfg)

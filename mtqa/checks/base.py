@@ -10,6 +10,8 @@ from constants in code. The table of checks is ``mtqa.checks.CHECKS``.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,6 +28,12 @@ class Context:
     ``text`` is the whole article text (or a lone sentence); the passage is ``text[start:end]``
     and its paragraph (all passages sharing its paragraph index) spans ``para_start:para_end``.
     Checks may read the paragraph but report only flags anchored inside the passage.
+
+    What is computed over the whole paragraph (its sentence units, …) is kept in ``shared``, one
+    dict given to every context of the paragraph (``checks._contexts``), so a paragraph is scanned
+    once, not once per passage: a 5 MB one-line article has some 30,000 passages. Checks that walk
+    the units look only at :meth:`unit_window`, so their cost per passage does not grow with the
+    paragraph either.
     """
 
     text: str
@@ -43,6 +51,8 @@ class Context:
     logprob: float | None = None  # Seq-Logprob of mtqa's own rendering, when there is one
     xling_cos: float | None = None  # source–translation cosine, computed in a batch beforehand
     _cache: dict[str, Any] = field(default_factory=dict)
+    # per-paragraph results, keyed by (name, para_start, para_end); shared by contexts of one text
+    shared: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.para_start is None:
@@ -67,10 +77,25 @@ class Context:
             self._cache["ptokens"] = tokens(self.text, self.para_start, self.para_end)
         return self._cache["ptokens"]
 
+    def para(self, name: str, make: Callable[[], Any]) -> Any:
+        """The paragraph-level value ``name``, computed by ``make`` once per paragraph."""
+        key = (name, self.para_start, self.para_end)
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
+
     def para_units(self) -> list[tuple[int, int]]:
-        if "units" not in self._cache:
-            self._cache["units"] = units(self.text, self.para_start, self.para_end)
-        return self._cache["units"]
+        """Sentence-like units of the whole paragraph (``text.units``)."""
+        return self.para("units", lambda: units(self.text, self.para_start, self.para_end))
+
+    def unit_window(self) -> range:
+        """Indices into :meth:`para_units` of the units overlapping the passage, plus one
+        neighbour on each side: every unit a flag anchored inside the passage can involve."""
+        us = self.para_units()
+        starts, ends = self.para("unit_bounds", lambda: ([u[0] for u in us], [u[1] for u in us]))
+        first = bisect.bisect_right(ends, self.start)  # first unit ending after the passage starts
+        stop = bisect.bisect_left(starts, self.end)  # first unit starting at or after its end
+        return range(max(0, first - 1), min(len(us), stop + 1))
 
     def words(self) -> list[Token]:
         """Arabic-script tokens of the passage."""
@@ -91,6 +116,9 @@ class Check:
     side: ClassVar[str] = "source"
     langs: ClassVar[tuple[str, ...]] = SUPPORTED_LANGS
     needs_translation: ClassVar[bool] = False
+    # True: a flag of this check flags its passage whatever the garble model says (for evidence
+    # the model was never fitted on, such as a 200 KB run of characters without a space).
+    decisive: ClassVar[bool] = False
 
     def supports(self, lang: str) -> bool:
         return lang in self.langs

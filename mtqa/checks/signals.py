@@ -62,7 +62,8 @@ def boundary_stats(ctx: Context) -> tuple[float, float, float]:
     ahead = ctx.param("boundary_ahead_chars")
     units = ctx.para_units()
     stop_bits = start_bits = 0.0
-    for i, (us, ue) in enumerate(units):
+    for i in ctx.unit_window():  # only units touching the passage can count
+        us, ue = units[i]
         stop = ctx.text.rfind(".", us, ue)
         if stop >= 0 and ctx.inside(stop):
             mapped, _ = map_text(ctx.text[max(us, stop - hist):stop])

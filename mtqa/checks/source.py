@@ -6,6 +6,7 @@ returns flags whose spans index ``ctx.text``. Word lists and limits are in ``[ch
 
 from __future__ import annotations
 
+import bisect
 import re
 from itertools import pairwise
 
@@ -18,6 +19,12 @@ from mtqa.script import CLOSERS_EXCEPT_RSQUO, ends_sentence, fold_lookup
 
 def _clip(ctx: Context, start: int, end: int) -> tuple[int, int]:
     return max(start, ctx.start), min(end, ctx.end)
+
+
+def _near_units(ctx: Context) -> list[tuple[int, int]]:
+    """The paragraph's units that overlap the passage, with one neighbour on each side."""
+    units = ctx.para_units()
+    return [units[i] for i in ctx.unit_window()]
 
 
 def _unit_words(ctx: Context, u: tuple[int, int]) -> list[Token]:
@@ -36,7 +43,7 @@ class BrokenPhrase(Check):
     def run(self, ctx: Context) -> list[Flag]:
         lex = ctx.lexicon
         tail_max = ctx.param("kunya_tail_words")
-        units = ctx.para_units()
+        units = _near_units(ctx)  # a pair is flagged only where it touches the passage
         out: list[Flag] = []
         for a, b in pairwise(units):
             if ctx.text[a[0]:a[1]].rstrip(CLOSERS_EXCEPT_RSQUO)[-1:] != ".":
@@ -74,12 +81,11 @@ class DanglingFragment(Check):
     severity = "error"
 
     def run(self, ctx: Context) -> list[Flag]:
-        units = ctx.para_units()
-        if len(units) < 2:
+        if len(ctx.para_units()) < 2:
             return []
         max_words = ctx.param("max_fragment_words")
         out = []
-        for u in units:
+        for u in _near_units(ctx):
             if not ctx.inside(u[0]):
                 continue
             raw = ctx.text[u[0]:u[1]]
@@ -99,6 +105,12 @@ class DanglingFragment(Check):
 _STRAY = re.compile(r"[.،,؛;:!?؟](?:[\s”»\"]*[.،,؛;!?؟])+")
 
 
+def _stray_runs(ctx: Context) -> tuple[list[re.Match[str]], list[int]]:
+    """Every run of stray punctuation in the paragraph, and their ends (found once per paragraph)."""
+    found = list(_STRAY.finditer(ctx.text, ctx.para_start, ctx.para_end))
+    return found, [m.end() for m in found]
+
+
 class StrayPunctuation(Check):
     """Doubled or stray punctuation (". ." "،،" "”. .")."""
 
@@ -108,10 +120,12 @@ class StrayPunctuation(Check):
     message = "Stray or doubled punctuation: “{text}”"
 
     def run(self, ctx: Context) -> list[Flag]:
+        found, ends = ctx.para("stray", lambda: _stray_runs(ctx))
         out = []
-        for m in _STRAY.finditer(ctx.text, ctx.para_start, ctx.para_end):
-            if m.end() <= ctx.start or m.start() >= ctx.end:
-                continue
+        for i in range(bisect.bisect_right(ends, ctx.start), len(found)):
+            m = found[i]
+            if m.start() >= ctx.end:
+                break
             core = re.sub(r"\s", "", m.group())
             if "..." in core or "…" in core:
                 continue  # an ellipsis (cut teasers end on "،...")
@@ -133,10 +147,11 @@ class UnbalancedQuote(Check):
 
     def run(self, ctx: Context) -> list[Flag]:
         out = []
-        units = ctx.para_units()
-        for pos, kind in unmatched_quotes(ctx.text, ctx.para_start, ctx.para_end):
-            if not ctx.inside(pos):
-                continue
+        units = _near_units(ctx)  # the unit holding a quote inside the passage is among these
+        bad = ctx.para("quotes", lambda: unmatched_quotes(ctx.text, ctx.para_start, ctx.para_end))
+        for pos, kind in bad[bisect.bisect_left(bad, (ctx.start, "")):]:
+            if pos >= ctx.end:
+                break
             unit = next((u for u in units if u[0] <= pos < u[1]), (ctx.start, ctx.end))
             s, e = (unit[0], pos + 1) if kind == "close" else (pos, unit[1])
             s, e = _clip(ctx, s, e)
@@ -159,8 +174,42 @@ class UnknownWord(Check):
         return [self.flag(w.start, w.end, ctx.text, conf) for w in unknown]
 
 
+_TITLE_OPEN = "«“„\"'(["
+_TITLE_CLOSE = "»”\"')]"
+
+
+def _name_like(run: list[Token], joiners: frozenset[str]) -> bool:
+    """Whether Latin words read as a name or title: each word capitalised ("Bruno Mars", "Shape of
+    You"), with lower-case joiners ("of", "the", "van" …) inside and short acronyms allowed, and at
+    least one capitalised word that is not all capitals ("FOX NEWS", "XS SM" are not names)."""
+    titled = False
+    for i, t in enumerate(run):
+        w = t.text
+        if w[:1].isupper() and not w.isupper():
+            titled = True
+        elif w.isupper() and len(w) <= 5:
+            continue  # an acronym or initial inside a name: "Joe R Biden", "BBC Persian"
+        elif not (i > 0 and w.lower() in joiners and i < len(run) - 1):
+            return False
+    return titled
+
+
+def _quoted(ctx: Context, run: list[Token]) -> bool:
+    """Whether the run is set off by quotes or brackets: «Shape of You», (Joe Biden)."""
+    before = ctx.text[max(ctx.para_start, run[0].start - 3):run[0].start].rstrip()
+    after = ctx.text[run[-1].end:min(ctx.para_end, run[-1].end + 3)].lstrip()
+    return before[-1:] in _TITLE_OPEN and after[:1] in _TITLE_CLOSE
+
+
 class LatinUiString(Check):
-    """Latin-script UI or brand strings pasted into Arabic-script text ("… تطبيق FOX NEWS")."""
+    """Latin-script UI or brand strings pasted into Arabic-script text ("… تطبيق FOX NEWS").
+
+    Latin names and titles are normal in Arabic-script news ("Taylor Swift", «Shape of You»): a
+    run of capitalised words is a name and passes unless it holds an interface word ("Breaking
+    News", "Click Here"); set off by quotes or brackets it is a title and passes even then
+    («Watch Me»). Runs in lower or all capitals ("download the app", "FOX NEWS") are judged as
+    before: flagged at ``latin_min_run`` words or with an interface word.
+    """
 
     code = "GARB006"
     name = "latin-ui-string"
@@ -175,6 +224,7 @@ class LatinUiString(Check):
             return []
         ui = ctx.cfg["latin"]["ui_words"]
         ui_set = {w.lower() for w in ui}
+        joiners = frozenset(w.lower() for w in ctx.cfg["latin"]["name_joiners"])
         min_run = ctx.param("latin_min_run")
         runs: list[list[Token]] = []
         prev: Token | None = None
@@ -188,7 +238,10 @@ class LatinUiString(Check):
             prev = t
         out = []
         for run in runs:
-            if len(run) >= min_run or any(t.text.lower() in ui_set for t in run):
+            has_ui = any(t.text.lower() in ui_set for t in run)
+            if _name_like(run, joiners) and (not has_ui or _quoted(ctx, run)):
+                continue  # a name or a title, not interface text
+            if len(run) >= min_run or has_ui:
                 out.append(self.flag(run[0].start, run[-1].end, ctx.text))
         return out
 
@@ -274,6 +327,40 @@ class PromoString(Check):
         for pattern in ctx.cfg["promo"].get(lang, []):
             for m in re.finditer(pattern, ctx.text[ctx.start:ctx.end]):
                 out.append(self.flag(ctx.start + m.start(), ctx.start + m.end(), ctx.text))
+        return out
+
+
+_LONG_RUN: dict[int, re.Pattern[str]] = {}
+
+
+def _long_runs(ctx: Context, limit: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """Runs of ``limit`` or more non-space characters in the paragraph, and their ends."""
+    if limit not in _LONG_RUN:
+        _LONG_RUN[limit] = re.compile(rf"\S{{{limit},}}")
+    runs = [m.span() for m in _LONG_RUN[limit].finditer(ctx.text, ctx.para_start, ctx.para_end)]
+    return runs, [e for _, e in runs]
+
+
+class OverlongToken(Check):
+    """A run of characters without a space far longer than any word (a pasted blob, lost spaces)."""
+
+    code = "GARB012"
+    name = "overlong-token"
+    feature = None  # not a model feature: the fitted model never saw one, so the flag decides
+    message = "A run of characters without a space, far longer than any word: “{text}”"
+    severity = "error"
+    decisive = True
+
+    def run(self, ctx: Context) -> list[Flag]:
+        limit = int(ctx.param("max_token_chars"))
+        runs, ends = ctx.para(f"long_runs:{limit}", lambda: _long_runs(ctx, limit))
+        out = []
+        for a, b in runs[bisect.bisect_right(ends, ctx.start):]:
+            if a >= ctx.end:
+                break
+            s, e = _clip(ctx, a, b)
+            shown = f"{ctx.text[s:s + 20]}… ({b - a:,} characters)"
+            out.append(self.flag(s, e, ctx.text, shown=shown))
         return out
 
 

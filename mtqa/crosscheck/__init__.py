@@ -64,7 +64,13 @@ def stories(articles: list[Article], cfg: Mapping[str, Any]) -> CrossCheck | Non
         lead = _stories.lead(arts[0], 160)
         mentions = [m for a in arts for m in _facts.extract_article(a, cfg)]
         alignments = tuple(_stories.align(arts, mentions, cfg)) if len(arts) >= 2 else None
-        story_out.append(Story(sid, tuple(a.id for a in arts), arts[0].title or lead, alignments))
+        note = None
+        if len(arts) > int(cfg["align_max_articles"]):
+            note = (f"{len(arts)} articles (more than align_max_articles = {cfg['align_max_articles']}): "
+                    f"passages were aligned only between each article and its "
+                    f"{cfg['align_article_neighbours']} most similar articles; facts are compared "
+                    "across all articles")
+        story_out.append(Story(sid, tuple(a.id for a in arts), arts[0].title or lead, alignments, note))
         if len(arts) < min_articles:
             continue
         _facts.resolve_unqualified(mentions, cfg)

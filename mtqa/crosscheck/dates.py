@@ -15,6 +15,7 @@ as a timeline fact keyed by the year itself; other dates with no event are dropp
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ from typing import Any
 from mtqa.crosscheck import calendars
 from mtqa.crosscheck.lexicon import Lex
 from mtqa.crosscheck.mention import Mention
-from mtqa.crosscheck.numbers import _noun_after, year_cue_before
+from mtqa.crosscheck.numbers import _noun_after, covered, year_cue_before
 from mtqa.crosscheck.text import clause, sentence
 from mtqa.script import GROUPED_NUMBER_RE
 
@@ -67,12 +68,14 @@ def components(view: str, lex: Lex, cfg: Mapping[str, Any]) -> list[dict[str, An
     y0, y1 = int(cfg["year_min"]), int(cfg["year_max"])
     window = int(cfg["noun_window"])
     comps: list[dict[str, Any]] = []
-    cues = [(a, b) for _, a, b in lex.day_cues.finditer(view)]
+    cues = [(a, b) for _, a, b in lex.day_cues.finditer(view)]  # in order, ends increasing
+    cue_ends = [e for _, e in cues]
     for key, a, b in lex.weekdays.finditer(view):
-        if _matched(view, a, b, lex.ambiguous_weekdays) and not any(0 <= a - e <= 2 for _, e in cues):
+        k = bisect.bisect_left(cue_ends, a - 2)  # the first cue ending 0-2 characters before
+        cue = cues[k] if k < len(cues) and cue_ends[k] <= a else None
+        if _matched(view, a, b, lex.ambiguous_weekdays) and cue is None:
             continue
-        s = next((ca for ca, e in cues if 0 <= a - e <= 2), a)
-        comps.append({"a": s, "b": b, "wd": int(key)})
+        comps.append({"a": cue[0] if cue else a, "b": b, "wd": int(key)})
     for key, a, b in lex.months.finditer(view):
         c: dict[str, Any] = {"a": a, "b": b, "m": int(key)}
         m = _DAY_BEFORE.search(view, max(0, a - 8), a)
@@ -102,12 +105,12 @@ def components(view: str, lex: Lex, cfg: Mapping[str, Any]) -> list[dict[str, An
             c.update(sy=int(m3.group(1)), b=m3.end())
         if "sd" in c or "sy" in c:
             comps.append(c)
-    taken = [(c["a"], c["b"]) for c in comps]
+    taken = covered([(c["a"], c["b"]) for c in comps])
     for m in GROUPED_NUMBER_RE.finditer(view):
         a, b = m.span()
         if b - a != 4 or not m.group(1).isdigit() or not y0 <= int(m.group(1)) <= y1:
             continue
-        if any(x <= a < y for x, y in taken):
+        if taken(a):
             continue
         if not year_cue_before(view, lex, a) and \
                 _noun_after(view, lex, b, clause(view, a)[1], window) is not None:
@@ -245,9 +248,10 @@ def extract(view: str, lex: Lex, cfg: Mapping[str, Any]) -> tuple[list[Mention],
     dates = [resolve(d) for d in _merge(view, components(view, lex, cfg))]
     spans = [(d["a"], d["b"]) for d in dates if set(d) & {"m", "sm", "wd"}]
     out: list[Mention] = []
+    starts = sorted(d["a"] for d in dates)
     for d in dates:
         s0, s1 = sentence(view, d["a"])
-        alone = sum(1 for o in dates if s0 <= o["a"] < s1) == 1
+        alone = bisect.bisect_left(starts, s1) - bisect.bisect_left(starts, s0) == 1
         # A date at the head of its sentence ("در سال ۲۰۱۴ …، … دوباره وارد عراق شدند") dates the
         # whole sentence; one at the end of a subordinate clause does not.
         fronted = len(view[s0:d["a"]].split()) <= 2

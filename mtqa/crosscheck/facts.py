@@ -168,22 +168,35 @@ def _deciding(ms: Iterable[Mention]) -> list[Mention]:
     return out
 
 
+MAX_CONFLICTS = 20  # disagreeing pairs listed per fact
+
+
 def status_of(ms: Sequence[Mention], cfg: Mapping[str, Any]) -> tuple[FactStatus, list[Conflict]]:
     """("corroborated" | "conflict" | "single-source", the disagreeing value pairs)."""
     deciding = _deciding(ms)
     precise = [m for m in deciding if not _is_vague(m)]
     vague = [m for m in deciding if _is_vague(m)]
-    conflicts = []
+    conflicts: list[Conflict] = []
     checked = precise + (vague if cfg["vague_conflicts"] else [])
+    # A story of thousands of articles repeats a few values thousands of times: each pair of
+    # distinct values is compared once, and the search stops at the conflicts the report keeps.
+    sig = [(m.type, m.value, repr(sorted(m.data.items()))) for m in checked]
+    agree: dict[tuple[Any, Any], bool] = {}
     for i, x in enumerate(checked):
-        for y in checked[i + 1:]:
+        for j in range(i + 1, len(checked)):
+            y = checked[j]
             if x.article == y.article and x.side != y.side:
                 continue
             if _is_vague(x) and _is_vague(y):
                 continue
-            if not compatible(x, y, cfg):
+            pair = (sig[i], sig[j])
+            if pair not in agree:
+                agree[pair] = compatible(x, y, cfg)
+            if not agree[pair]:
                 conflicts.append(Conflict(x.to_value(), y.to_value()))
+                if len(conflicts) == MAX_CONFLICTS:
+                    return "conflict", conflicts
     if conflicts:
-        return "conflict", conflicts[:20]
+        return "conflict", conflicts
     articles = {m.article for m in precise} or {m.article for m in vague}
     return ("corroborated" if len(articles) >= 2 else "single-source"), []

@@ -10,7 +10,11 @@ so no all-pairs comparison is needed at scale; embedding (linear in the articles
 Alignment: inside a story only, passages of different articles are compared on their anchors
 (fact keys, numbers and entity names they mention: Jaccard) and character 3-gram cosine of their
 normalised text (script-shared words: "العراق"/"عراق"), averaged; each passage keeps its
-``align_neighbours`` best partners scoring at least ``align_threshold``. Inside a results-cache
+``align_neighbours`` best partners scoring at least ``align_threshold``. A story of more than
+``align_max_articles`` articles compares each article's passages only with those of its
+``align_article_neighbours`` most similar articles (3-gram cosine of whole articles), so the cost
+grows with n·k, not n²; the report's story says so (``Story.note``). Facts are merged per key
+over all the story's articles whatever its size. Inside a results-cache
 scope (``mtqa.store.using``) a story's alignment is stored under a digest of its passages, their
 anchors, the settings and this code, so a re-run of an unchanged story recomputes nothing.
 """
@@ -180,7 +184,12 @@ def _align(passages: Sequence[Passage], anchors: Mapping[str, set[str]],
     k = int(cfg["align_neighbours"])
     thr = float(cfg["align_threshold"])
     best: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for i, j, s in _similar_pairs(x, ALIGN_BLOCK):
+    owners = [p.article_id for p in passages]
+    if len(set(owners)) <= int(cfg["align_max_articles"]):
+        candidates = _similar_pairs(x, ALIGN_BLOCK)
+    else:
+        candidates = _nearest_article_pairs(x, owners, int(cfg["align_article_neighbours"]))
+    for i, j, s in candidates:
         if passages[i].article_id == passages[j].article_id:
             continue
         ai, aj = anchors.get(passages[i].id, set()), anchors.get(passages[j].id, set())
@@ -233,6 +242,50 @@ def char_ngram_matrix(texts: Sequence[str], n: int) -> Any:
 
 
 ALIGN_BLOCK = 256  # rows of the similarity matrix held at once: memory grows with n, not n²
+
+
+def article_neighbours(x: Any, owners: Sequence[str], k: int) -> list[tuple[int, int]]:
+    """Pairs (a, b), a < b, of article indices (in order of first appearance in ``owners``) where
+    b is among a's ``k`` most similar articles or a among b's, on the L2-normalised sum of each
+    article's passage rows of ``x``."""
+    from scipy.sparse import csr_matrix
+
+    order: dict[str, int] = {}
+    col = [order.setdefault(o, len(order)) for o in owners]
+    n = len(order)
+    member = csr_matrix((np.ones(len(owners)), (col, np.arange(len(owners)))), shape=(n, len(owners)))
+    arts = (member @ x).tocsr()
+    norms = np.sqrt(np.asarray(arts.multiply(arts).sum(axis=1)).ravel())
+    arts = csr_matrix(arts.multiply(1.0 / np.where(norms > 0, norms, 1.0)[:, None]))
+    at = arts.T.tocsc()
+    kk = min(k, n - 1)
+    pairs: set[tuple[int, int]] = set()
+    for lo in range(0, n, ALIGN_BLOCK):
+        sims = (arts[lo:lo + ALIGN_BLOCK] @ at).toarray()
+        for r, row in enumerate(sims):
+            a = lo + r
+            row[a] = -1.0
+            for b in np.argpartition(-row, kk - 1)[:kk].tolist():
+                if row[b] > 0:
+                    pairs.add((min(a, b), max(a, b)))
+    return sorted(pairs)
+
+
+def _nearest_article_pairs(x: Any, owners: Sequence[str], k: int) -> Iterator[tuple[int, int, float]]:
+    """(i, j, cosine), i < j, for passages of each pair of :func:`article_neighbours`: every
+    article is compared with its ``k`` most similar articles only, so a story of n articles costs
+    about n·k article comparisons instead of n²/2 (the article vectors' own product is one sparse
+    product, done ``ALIGN_BLOCK`` rows at a time)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, o in enumerate(owners):
+        rows[o].append(i)
+    groups = list(rows.values())  # in order of first appearance, as article_neighbours numbers them
+    for a, b in article_neighbours(x, owners, k):
+        ra, rb = np.asarray(groups[a]), np.asarray(groups[b])
+        sims = (x[ra] @ x[rb].T).tocoo()
+        for r, c, s in zip(sims.row.tolist(), sims.col.tolist(), sims.data.tolist(), strict=True):
+            i, j = int(ra[r]), int(rb[c])
+            yield min(i, j), max(i, j), s
 
 
 def _similar_pairs(x: Any, block: int) -> Iterator[tuple[int, int, float]]:

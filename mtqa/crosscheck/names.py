@@ -120,10 +120,14 @@ def extract(view: str, lex: Lex, cfg: Mapping[str, Any]) -> list[Mention]:
     for key, a, b in lex.entities.finditer(view):
         out.append(Mention("name", f"name|{key}", lex.entity_labels.get(key, key), f"entity:{key}",
                            view[a:b], a, b, {"entity": key}))
+    in_context: dict[str, bool] = {}  # per role: its context cue occurs in the view (looked up once)
     for key, a, b in lex.roles.finditer(view):
         role = lex.role_info[key]
-        if role.context is not None and role.context.search(view) is None:
-            continue
+        if role.context is not None:
+            if key not in in_context:
+                in_context[key] = role.context.search(view) is not None
+            if not in_context[key]:
+                continue
         slot = _slot_after(view, lex, b, max_words) or _slot_before(view, lex, a, max_words)
         if slot is None:
             continue

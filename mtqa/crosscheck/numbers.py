@@ -11,8 +11,9 @@ its noun.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mtqa.crosscheck.lexicon import Lex
@@ -49,9 +50,31 @@ def _number_spans(view: str, lex: Lex,
         out.append((a, b, float(lex.number_values.get(key, 0)) or None, "word"))
     for key, a, b in lex.vague.finditer(view):
         out.append((a, b, None, key))
-    out = [s for s in out if not any(x <= s[0] < y for x, y in blocked)]
+    inside = covered(blocked)
+    out = [s for s in out if not inside(s[0])]
     out.sort()
     return out
+
+
+def covered(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """A test of whether a position lies in any of ``spans`` ([start, end)), by bisection over
+    their union: a long text has thousands of dates and numbers, and testing each number against
+    every date would grow with their product."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if a >= b:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    starts = [a for a, _ in merged]
+
+    def inside(pos: int) -> bool:
+        k = bisect.bisect_right(starts, pos) - 1
+        return k >= 0 and pos < merged[k][1]
+
+    return inside
 
 
 def _noun_after(view: str, lex: Lex, end: int, limit: int, window: int) -> tuple[str, int, int] | None:

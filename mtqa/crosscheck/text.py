@@ -7,6 +7,7 @@ lower-cased); every match is mapped back to offsets into the original text throu
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -121,16 +122,101 @@ _SENT_END = re.compile(sentence_end_pattern(SENTENCE_MARKS, CLOSERS_EXCEPT_RSQUO
 _CLAUSE_END = re.compile(r"[،;؛:–—()]|,(?!\d{3})|\s-\s|" + sentence_end_pattern(SENTENCE_MARKS, "") + r"|\n")
 
 
+UNIT_MAX_CHARS = 2000
+"""A clause or sentence is read at most this many characters either side of the position asked
+about (cut at a space): a 5 MB line without punctuation is one "sentence", and every date and
+number in it would otherwise scan all of it. News sentences are far shorter."""
+
+_MARKS_CACHE: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+
+
+def _marks(text: str, regex: re.Pattern[str]) -> tuple[list[int], list[int]]:
+    """(starts, ends) of every match of ``regex`` in the whole ``text``, found once per text."""
+    key = (regex.pattern, text)
+    hit = _MARKS_CACHE.get(key)
+    if hit is None:
+        found = [m.span() for m in regex.finditer(text)]
+        hit = ([a for a, _ in found], [b for _, b in found])
+        if len(_MARKS_CACHE) >= 8:
+            _MARKS_CACHE.pop(next(iter(_MARKS_CACHE)))
+        _MARKS_CACHE[key] = hit
+    return hit
+
+
 def bounds(text: str, pos: int, regex: re.Pattern[str], lo: int = 0,
            hi: int | None = None) -> tuple[int, int]:
-    """The [start, end) of the unit (clause or sentence) around ``pos``."""
+    """The [start, end) of the unit (clause or sentence) around ``pos``, at most
+    :data:`UNIT_MAX_CHARS` either side of it.
+
+    The unit starts after the last match of ``regex`` in ``text[lo:pos]`` and ends at the first
+    match at or after ``pos``. ``regex`` must match only punctuation and white space (it may look
+    ahead at anything): the matches over the whole text are found once and looked up by bisection,
+    so each call costs the same however long the text is.
+    """
     hi = len(text) if hi is None else hi
+    if lo != 0 or hi != len(text):
+        start, end = _bounds_scan(text, pos, regex, lo, hi)
+    else:
+        starts, ends = _marks(text, regex)
+        start = _unit_start(text, pos, regex, ends)
+        end = _unit_end(text, pos, regex, starts, ends)
+    cap_lo, cap_hi = pos - UNIT_MAX_CHARS, pos + UNIT_MAX_CHARS
+    if start < cap_lo:
+        m = _SPACE.search(text, cap_lo, pos)
+        start = m.end() if m else cap_lo
+    if end > cap_hi:
+        cut = max(text.rfind(" ", pos, cap_hi), text.rfind("\n", pos, cap_hi))
+        end = cut if cut > pos else cap_hi
+    return start, max(end, pos)
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _bounds_scan(text: str, pos: int, regex: re.Pattern[str], lo: int, hi: int) -> tuple[int, int]:
+    """:func:`bounds` without the index: scans ``text[lo:pos]`` (the text is cut at ``pos``)."""
     start = lo
     for m in regex.finditer(text, lo, pos):
         start = m.end()
     m = regex.search(text, pos, hi)
-    end = m.start() if m else hi
-    return start, max(end, pos)
+    return start, m.start() if m else hi
+
+
+def _unit_start(text: str, pos: int, regex: re.Pattern[str], ends: list[int]) -> int:
+    """End of the last match in ``text[:pos]`` as if the text were cut at ``pos``.
+
+    Cutting the text changes only matches that reach (or look ahead to) within a few characters of
+    ``pos``. Before a letter or digit ``q`` at least 4 characters back no match can run on (the
+    regex matches no letters or digits), so matches ending before ``q`` are those of the whole
+    text, and only ``text[q:pos]`` is scanned again.
+    """
+    q = pos - 4
+    while q > 0 and not text[q - 1].isalnum():
+        q -= 1
+    if q <= 0:
+        return _bounds_scan(text, pos, regex, 0, len(text))[0]
+    k = bisect.bisect_right(ends, q) - 1
+    start = ends[k] if k >= 0 else 0
+    for m in regex.finditer(text, q, pos):
+        start = m.end()
+    return start
+
+
+def _unit_end(text: str, pos: int, regex: re.Pattern[str], starts: list[int], ends: list[int]) -> int:
+    """Start of the first match at or after ``pos`` (what ``regex.search(text, pos)`` finds).
+
+    Each match attempt depends only on the text from where it starts, so the first whole-text
+    match starting at or after ``pos`` is it, unless ``pos`` falls inside a whole-text match:
+    then the positions up to that match's end are tried one by one first."""
+    k = bisect.bisect_right(starts, pos) - 1
+    resume = pos
+    if k >= 0 and starts[k] < pos < ends[k]:
+        for p in range(pos, ends[k]):
+            if regex.match(text, p) is not None:
+                return p
+        resume = ends[k]
+    j = bisect.bisect_left(starts, resume)
+    return starts[j] if j < len(starts) else len(text)
 
 
 def clause(text: str, pos: int) -> tuple[int, int]:
