@@ -50,8 +50,10 @@ def gemma3_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cfg(**translate: object) -> Config:
-    """Translate settings for the tests: short output caps keep random models fast."""
-    translate = {"max_new_tokens_ratio": 1.0, "min_new_tokens": 4, **translate}
+    """Translate settings for the tests: short output caps keep random models fast; seq2seq models
+    on transformers (CTranslate2 has its own tests in test_translate_ct2.py)."""
+    translate = {"max_new_tokens_ratio": 1.0, "min_new_tokens": 4, "seq2seq_engine": "transformers",
+                 **translate}
     return Config.load(overrides={"translate": translate} if translate else None)
 
 
