@@ -266,17 +266,26 @@ def llama_cpp_loop(gguf: str, prompts: Sequence[str], lengths: Sequence[int], th
 
 
 def mtqa_translate(name: str, sentences: Sequence[str], lang: str, overrides: dict[str, Any],
-                   cache_root: str) -> tuple[Callable[[], int], Callable[[], dict[str, Any]]]:
-    """mtqa's translator; each call writes to a fresh cache directory so nothing is served cached."""
+                   cache_root: str, fixed_cache: str | None = None,
+                   ) -> tuple[Callable[[], int], Callable[[], dict[str, Any]]]:
+    """mtqa's translator; each call writes to a fresh cache directory so nothing is served cached.
+
+    With ``fixed_cache`` the cache directory stays that one (it holds converted models made
+    before timing) and the translation cache is switched off instead."""
     from mtqa.config import Config
     from mtqa.translate import get_translator
 
     counter: dict[str, Any] = {"n": 0, "cached": 0, "lengths": [], "sample": ""}
     state: dict[str, Any] = {}
 
+    if fixed_cache:
+        os.environ["MTQA_CACHE_DIR"] = fixed_cache
+        overrides = {**overrides, "translate": {**overrides.get("translate", {}), "cache": False}}
+
     def run(texts: Sequence[str] | None = None) -> int:
         counter["n"] += 1
-        os.environ["MTQA_CACHE_DIR"] = str(Path(cache_root) / f"run{counter['n']}")
+        if not fixed_cache:
+            os.environ["MTQA_CACHE_DIR"] = str(Path(cache_root) / f"run{counter['n']}")
         if "tr" not in state:
             state["tr"] = get_translator(name, Config.load(overrides=overrides or None))
         out = state["tr"].translate(list(texts if texts is not None else sentences), lang)
@@ -288,6 +297,32 @@ def mtqa_translate(name: str, sentences: Sequence[str], lang: str, overrides: di
         return sum(counter["lengths"])
 
     return run, lambda: dict(counter)
+
+
+def mtqa_score(name: str, sentences: Sequence[str], renderings: Sequence[str], lang: str,
+               overrides: dict[str, Any]) -> Callable[..., int]:
+    """Forced decoding of given renderings through mtqa's translator (``Translator.score``)."""
+    from mtqa.config import Config
+    from mtqa.translate import get_translator
+
+    tr = get_translator(name, Config.load(overrides=overrides or None))
+
+    def run(limit: int | None = None) -> int:
+        out = tr.score(list(sentences[:limit]), list(renderings[:limit]), lang)
+        return sum(len(t.tokens) for t in out)
+
+    return run
+
+
+def mtqa_convert(translator: str, overrides: dict[str, Any], cache_dir: str) -> dict[str, Any]:
+    """Convert a seq2seq model for mtqa's CTranslate2 engine (before timing; not measured)."""
+    os.environ["MTQA_CACHE_DIR"] = cache_dir
+    from mtqa.config import Config
+    from mtqa.translate import get_translator
+
+    tr = get_translator(translator, Config.load(overrides=overrides))
+    tr._load("ar")
+    return {"converted": True}
 
 
 def _timed_runs(fn: Callable[[], int], repeats: int, warmup: Callable[[], Any] | None) -> dict[str, Any]:
@@ -307,6 +342,8 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     sentences, repeats = spec.get("sentences", []), int(spec.get("repeats", 3))
     if kind == "check":
         return check_worker(spec)
+    if kind == "mtqa-convert":
+        return mtqa_convert(spec["translator"], spec["overrides"], spec["cache_dir"])
     _set_threads(threads)
     t0 = time.perf_counter()
     extra: dict[str, Any] = {}
@@ -328,7 +365,10 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             fn = llama_cpp_loop(spec["gguf"], prompts, spec["lengths"], threads)
     elif kind == "mtqa":
         fn, info = mtqa_translate(spec["translator"], sentences, spec.get("lang", "ar"),
-                                  spec.get("overrides", {}), spec["cache_root"])
+                                  spec.get("overrides", {}), spec["cache_root"], spec.get("fixed_cache"))
+    elif kind == "mtqa-score":
+        fn = mtqa_score(spec["translator"], sentences, spec["renderings"], spec.get("lang", "ar"),
+                        spec.get("overrides", {}))
     else:
         raise ValueError(f"unknown worker kind {kind}")
     # Warm-up pass first (loads lazily initialised kernels); mtqa warms on one sentence so its
@@ -391,7 +431,7 @@ def bench_seq2seq(family: str, work: Path, sentences: list[str], args: argparse.
         have_ct2 = False
         rows.append({"group": g, "config": "ctranslate2", "note": "not installed (pip install ctranslate2)"})
     if have_ct2:
-        for quant in ("float32", "int8"):
+        for quant in args.ct2_quant:
             try:
                 ct2_dir = convert_ct2(model_dir, work / f"{family}-ct2-{quant}", quantization=quant)
             except Exception as exc:  # conversion problems are reported, not fatal
@@ -400,18 +440,32 @@ def bench_seq2seq(family: str, work: Path, sentences: list[str], args: argparse.
             for b in sorted({1, *args.batch_sizes}):
                 res = run_worker(MODULE, {"kind": "ct2", **common, "ct2_dir": str(ct2_dir), "batch": b,
                                           "compute_type": quant})
-                rows.append(_row(f"ctranslate2 {quant} (batch {b})", g, res))
-    for b in batch_sizes_for_mtqa(args.batch_key, args.batch_sizes):
-        # mtqa's own length cap (min_new_tokens + ratio x source tokens) set to exactly L, so every
-        # row generates the same number of tokens (random weights practically never stop early).
-        overrides = batch_overrides(args.batch_key, b)
-        overrides.setdefault("translate", {}).update(min_new_tokens=args.new_tokens, max_new_tokens_ratio=0.0)
-        res = run_worker(MODULE, {"kind": "mtqa", "translator": f"hf:{model_dir}", "sentences": sentences,
-                                  "lang": "ar", "threads": args.threads, "repeats": args.repeats,
-                                  "overrides": overrides, "cache_root": str(work / f"{family}-cache-b{b}")})
-        rows.append(_row(f"mtqa hf: translator ({_batch_label(b)})", g, res,
-                         f"capped at L = {args.new_tokens} new tokens; tok/s counts tokens kept "
-                         "(special tokens dropped)"))
+                rows.append(_row(f"ctranslate2 {quant} (batch {b})", g, res,
+                                 "CTranslate2's own translate_batch, min = max decoding length L"))
+    engines = [("transformers", None)] + ([("ctranslate2", q) for q in args.ct2_quant] if have_ct2 else [])
+    for engine, quant in engines:
+        settings: dict[str, Any] = {"seq2seq_engine": engine, "min_new_tokens": args.new_tokens,
+                                    "max_new_tokens_ratio": 0.0}
+        if quant:
+            settings["ct2_quantization"] = quant
+        label = engine if quant is None else f"{engine} {quant}"
+        fixed = None
+        if quant:  # convert once before timing, into a cache the timed runs share
+            fixed = str(work / f"{family}-mtqa-ct2")
+            run_worker(MODULE, {"kind": "mtqa-convert", "translator": f"hf:{model_dir}",
+                                "overrides": {"translate": settings}, "cache_dir": fixed})
+        for b in batch_sizes_for_mtqa(args.batch_key, args.batch_sizes):
+            # mtqa's own length cap (min_new_tokens + ratio x source tokens) set to exactly L, so every
+            # row generates L tokens (random weights practically never stop early: tok/s shows it).
+            overrides = batch_overrides(args.batch_key, b)
+            overrides.setdefault("translate", {}).update(settings)
+            res = run_worker(MODULE, {"kind": "mtqa", "translator": f"hf:{model_dir}", "sentences": sentences,
+                                      "lang": "ar", "threads": args.threads, "repeats": args.repeats,
+                                      "overrides": overrides, "fixed_cache": fixed,
+                                      "cache_root": str(work / f"{family}-cache-{engine}-b{b}")})
+            rows.append(_row(f"mtqa hf: translator ({label}, {_batch_label(b)})", g, res,
+                             f"capped at L = {args.new_tokens} new tokens (not forced: stops at EOS); "
+                             "tok/s counts tokens kept (special tokens dropped)"))
     return rows
 
 
@@ -487,6 +541,17 @@ def bench_gemma(work: Path, sentences: list[str], args: argparse.Namespace) -> l
         rows.append(_row("llama.cpp (llama-cpp-python)", g, res, "same prompts, same new tokens"))
     else:
         rows.append({"group": g, "config": "llama.cpp", "note": "llama-cpp-python not installed"})
+        return rows
+    # Forced decoding of a given rendering (quality estimation): the FLORES English references.
+    refs = read_lines(shared_dir() / "data" / "flores200_devtest" / "eng_Latn.devtest")[:len(sentences)]
+    for rows_per_pass in (1, 8):
+        res = run_worker(MODULE, {"kind": "mtqa-score", "translator": "gemma3-270m", "sentences": sentences,
+                                  "renderings": refs, "lang": "ar", "threads": args.threads,
+                                  "repeats": args.gemma_repeats, "overrides": {"translate": {
+                                      "engine": "llama.cpp", "llama_parallel": rows_per_pass}}})
+        rows.append(_row(f"mtqa score, forced decoding ({rows_per_pass} row{'s' * (rows_per_pass > 1)}/pass)",
+                         g, res, "passages/s scoring the FLORES English reference (prompt evaluation only); "
+                         "tok/s = rendering tokens scored"))
     return rows
 
 
@@ -589,6 +654,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
     ap.add_argument("--batch-key", default="translate.batch_size",
                     help="config key holding the translator batch size ('' to leave the config alone)")
+    ap.add_argument("--ct2-quant", nargs="+", default=["int8"],
+                    help="CTranslate2 quantizations to compare (its own loop and mtqa's engine)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--gemma-repeats", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
@@ -628,10 +695,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "N": args.sentences, "Ngemma": args.gemma_sentences, "L": args.new_tokens,
                 "bs": "+".join(map(str, args.batch_sizes)), "repeats": args.repeats,
                 "feed": "+".join(map(str, args.feed_articles)),
-                "dtype": "float32", "weights": "random(seq2seq)+gguf-q4_k_m(gemma)", "seed": 0,
+                "ct2": "+".join(args.ct2_quant), "dtype": "float32",
+                "weights": "random(seq2seq)+gguf-q4_k_m(gemma)", "seed": 0,
                 "quick": args.quick}
-    notes = ("Seq2seq rows (marian, nllb) use production-shaped models with RANDOM weights: speed "
-             "only, outputs are meaningless. Gemma rows use the real packaged GGUF. Medians of "
+    notes = ("Seq2seq rows (marian, nllb) use production-shaped models with RANDOM weights and a forced "
+             "fixed output length L (baselines: min = max new tokens = L; mtqa: its length cap set to L): "
+             "speed only, outputs are meaningless. Gemma rows use the real packaged GGUF. Medians of "
              "repeated runs; each configuration in its own process (peak RSS is per configuration).")
     ratio_rows = [{"ratio": k, "value": v} for k, v in ratios.items()]
     name = "throughput" if set(args.only) == set(GROUPS) else "throughput_" + "+".join(args.only)
@@ -649,11 +718,21 @@ def ratios_of(rows: list[dict[str, Any]]) -> dict[str, float | None]:
         base = next((r for r in sub if r["config"].startswith("plain generate loop")), None)
         if base:
             for r in sub:
-                if r is base:
+                if r is base or r["config"].startswith("mtqa score"):
                     continue
                 key = "sent_per_s"
                 val = _ratio(sub, r["config"], base["config"], key)
                 out[f"{group}: {r['config']} / plain loop ({key})"] = val
+        # mtqa against the runtime it wraps, same batch size and quantization.
+        for r in sub:
+            c = r["config"]
+            if c.startswith("mtqa hf: translator (ctranslate2 "):
+                quant, _, batch = c[len("mtqa hf: translator (ctranslate2 "):-1].partition(", ")
+                own = f"ctranslate2 {quant} ({batch})"
+                out[f"{group}: {c} / {own} (sent_per_s)"] = _ratio(sub, c, own)
+            if c.startswith("mtqa gemma3-270m (llama.cpp, 1 row/pass"):
+                out[f"{group}: {c} / llama.cpp (llama-cpp-python) (sent_per_s)"] = _ratio(
+                    sub, c, "llama.cpp (llama-cpp-python)")
         first = next((r for r in sub if r["config"].startswith("first run")), None)
         again = next((r for r in sub if r["config"].startswith("re-run")), None)
         if first and again and first.get("seconds") and again.get("seconds"):

@@ -170,11 +170,18 @@ def test_worker_protocol_and_ratios() -> None:
     rows = [
         {"group": "g", "config": "plain generate loop (batch 1)", "sent_per_s": 2.0, "tok_per_s": 10.0},
         {"group": "g", "config": "ctranslate2 int8 (batch 8)", "sent_per_s": 8.0, "tok_per_s": 40.0},
+        {"group": "g", "config": "mtqa hf: translator (ctranslate2 int8, batch 8)", "sent_per_s": 10.0},
+        {"group": "m", "config": "mtqa gemma3-270m (llama.cpp, 1 row/pass (default))", "sent_per_s": 3.0},
+        {"group": "m", "config": "llama.cpp (llama-cpp-python)", "sent_per_s": 2.0},
         {"group": "c", "config": "first run (empty cache)", "seconds": 50.0, "process_s": 60.0},
         {"group": "c", "config": "re-run (fully cached)", "seconds": 0.5, "process_s": 3.0},
     ]
     ratios = throughput.ratios_of(rows)
     assert ratios["g: ctranslate2 int8 (batch 8) / plain loop (sent_per_s)"] == pytest.approx(4.0)
+    key = "g: mtqa hf: translator (ctranslate2 int8, batch 8) / ctranslate2 int8 (batch 8) (sent_per_s)"
+    assert ratios[key] == pytest.approx(1.25)
+    key = "m: mtqa gemma3-270m (llama.cpp, 1 row/pass (default)) / llama.cpp (llama-cpp-python) (sent_per_s)"
+    assert ratios[key] == pytest.approx(1.5)
     assert ratios["c: first / cached re-run (in-process s)"] == pytest.approx(100.0)
     assert ratios["c: first / cached re-run (whole process s)"] == pytest.approx(20.0)
     assert throughput.batch_overrides("translate.batch_size", 8) == {"translate": {"batch_size": 8}}

@@ -50,8 +50,10 @@ def gemma3_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cfg(**translate: object) -> Config:
-    """Translate settings for the tests: short output caps keep random models fast."""
-    translate = {"max_new_tokens_ratio": 1.0, "min_new_tokens": 4, **translate}
+    """Translate settings for the tests: short output caps keep random models fast; seq2seq models
+    on transformers (CTranslate2 has its own tests in test_translate_ct2.py)."""
+    translate = {"max_new_tokens_ratio": 1.0, "min_new_tokens": 4, "seq2seq_engine": "transformers",
+                 **translate}
     return Config.load(overrides={"translate": translate} if translate else None)
 
 
@@ -349,6 +351,27 @@ def test_article_text_cannot_inject_control_tokens_on_transformers(llama_chat_di
     assert "</s><assistant>" in chat.decode_ids(hostile[:-len(trail_ids)])  # kept as text, not lost
     plain = chat.encode_suffix(lead, "خبر عاجل", trail)  # ordinary text: tokenized as before
     assert plain == tok(lead + "خبر عاجل" + trail, add_special_tokens=False)["input_ids"]
+
+
+def test_causal_forced_decoding_scores_its_own_output_as_generated(llama_dir: Path) -> None:
+    tr = get_translator(f"hf:{llama_dir}", cfg(cache=False))
+    out = tr.translate(AR[:3], "ar")
+    prefix = tr.prefix_ids("ar", "en")
+    _, lead, trail = tr.prompt_parts("ar", "en")
+    tok = tr.tokenizer()
+    rows = [(tr.encode_suffix(lead, s, trail), tok.convert_tokens_to_ids(list(t.tokens)))
+            for s, t in zip(AR[:3], out, strict=True)]
+    for t, lps in zip(out, tr.score_rows(prefix, rows), strict=True):
+        assert lps == pytest.approx(t.token_logprobs, abs=1e-4)  # prompt evaluation = greedy path
+    renderings = ["The minister said", "Prices rose", "A new plan"]
+    scored = tr.score(AR[:3], renderings, "ar")
+    assert [t.text for t in scored] == renderings
+    for t, r in zip(scored, renderings, strict=True):
+        ids = tok(" " + r, add_special_tokens=False)["input_ids"]
+        assert list(t.tokens) == tok.convert_ids_to_tokens(ids)
+        assert len(t.token_logprobs) == len(t.tokens) and all(lp <= 0 for lp in t.token_logprobs)
+    with pytest.raises(ValueError, match="one rendering per source"):
+        tr.score(AR[:2], renderings, "ar")
 
 
 def test_causal_translates_from_english_too(llama_dir: Path) -> None:

@@ -118,3 +118,43 @@ def test_gguf_chat_template_renders_sandboxed() -> None:
                                  bos="", eos="")
     with pytest.raises(ModelError, match="no system"):
         chat_parts_from_template("{{ raise_exception('no system role') }}", cfg, "ar", "en", bos="", eos="")
+
+
+def test_greedy_reads_the_logits_in_place_as_the_tensor_path_would(tr) -> None:
+    import torch
+
+    m = tr.llama()
+    prefix = tr.prefix_ids("ar", "en")
+    _, lead, trail = tr.prompt_parts("ar", "en")
+    rows = [tr.encode_suffix(lead, AR[0], trail)]
+    s = m.session(prefix, rows)
+    try:
+        logits = s.start()
+        ref = torch.log_softmax(logits.float(), dim=-1)
+        lazy = s.start(lazy=True)  # the same prompt again, read in place this time
+        tokens, lps = lazy.greedy()
+        assert tokens == ref.argmax(-1).tolist()
+        assert lps == pytest.approx(ref.max(-1).values.tolist(), abs=1e-5)
+        assert torch.equal(lazy.tensor(), logits)
+    finally:
+        s.close()
+
+
+@pytest.mark.slow
+def test_forced_decoding_scores_a_given_rendering(tr) -> None:
+    out = tr.translate(AR, "ar")
+    scored = tr.score(AR, [t.text for t in out], "ar")
+    for t, sc in zip(out, scored, strict=True):
+        assert sc.text == t.text and sc.tokens == t.tokens  # the rendering tokenizes as generated
+        assert len(sc.token_logprobs) == len(sc.tokens) and all(lp <= 0 for lp in sc.token_logprobs)
+        # One pass over the whole rendering groups llama.cpp's quantized arithmetic differently
+        # from token-by-token decoding: close, not equal.
+        mean = sum(sc.token_logprobs) / len(sc.token_logprobs)
+        assert mean == pytest.approx(sum(t.token_logprobs) / len(t.token_logprobs), abs=0.15)
+    # Its own rendering is far likelier than another sentence's.
+    wrong = tr.score(AR, [out[(i + 1) % len(out)].text for i in range(len(out))], "ar")
+    for right, bad in zip(scored, wrong, strict=True):
+        assert sum(right.token_logprobs) / len(right.tokens) > sum(bad.token_logprobs) / len(bad.tokens) + 0.5
+    # Deterministic, whatever was scored or translated before (one passage per pass).
+    tr.translate(["سلام، حال شما چطور است؟"], "fa")
+    assert tr.score(AR[2:], [out[2].text], "ar")[0].token_logprobs == scored[2].token_logprobs

@@ -9,8 +9,10 @@ Reads: content passages (and an article's supplied English). Adds: ``Translation
 
 Registry names: ``gemma3-270m`` (offline default), ``opus-mt``, ``nllb-600m``, ``nllb-1.3b``,
 ``m2m100-418m``, and the open forms ``hf:<hub id or local dir>`` (seq2seq or causal, detected
-from the model's config) and ``gguf:<path to a .gguf file>``. Heavy imports happen only when a
-model is actually needed; a fully cached run loads no model at all.
+from the model's config) and ``gguf:<path to a .gguf file>``. Seq2seq models run on
+CTranslate2 when it is installed (``translate.seq2seq_engine``), GGUF files on llama.cpp
+(``translate.engine``). Heavy imports happen only when a model is actually needed; a fully
+cached run loads no model at all.
 """
 
 from __future__ import annotations
@@ -33,17 +35,17 @@ def _gemma(name: str, config: Config) -> Translator:
 
 
 def _opus(name: str, config: Config) -> Translator:
-    from mtqa.translate.hf import Seq2SeqTranslator
+    from mtqa.translate.ct2 import seq2seq_class
 
     table = {k: str(v) for k, v in config.section("translate")["opus_mt"].items() if k != "_open_table"}
-    return Seq2SeqTranslator(name, config, table)
+    return seq2seq_class(config)(name, config, table)
 
 
 def _seq2seq(model_id: str) -> Callable[[str, Config], Translator]:
     def make(name: str, config: Config) -> Translator:
-        from mtqa.translate.hf import Seq2SeqTranslator
+        from mtqa.translate.ct2 import seq2seq_class
 
-        return Seq2SeqTranslator(name, config, {"*": model_id})
+        return seq2seq_class(config)(name, config, {"*": model_id})
 
     return make
 
@@ -72,7 +74,8 @@ def describe_translators() -> list[tuple[str, str]]:
 
 def _hf(name: str, model_id: str, config: Config) -> Translator:
     from mtqa.translate.causal import CausalTranslator
-    from mtqa.translate.hf import Seq2SeqTranslator, is_local, load_pretrained
+    from mtqa.translate.ct2 import seq2seq_class
+    from mtqa.translate.hf import is_local, load_pretrained
 
     if is_local(model_id):
         cfg_file = Path(model_id).expanduser() / "config.json"
@@ -88,7 +91,7 @@ def _hf(name: str, model_id: str, config: Config) -> Translator:
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read the model config of {model_id}: {exc}") from None
     if getattr(hf_config, "is_encoder_decoder", False):
-        return Seq2SeqTranslator(name, config, {"*": model_id})
+        return seq2seq_class(config)(name, config, {"*": model_id})
     return CausalTranslator(name, config, model_id)
 
 

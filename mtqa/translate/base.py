@@ -73,6 +73,14 @@ class Translator(ABC):
         """Translate one batch (each text within budget). ``sample`` is None for the configured
         decoding or the index of a sampled rendering. ``system`` may be left empty."""
 
+    def score(self, sources: Sequence[str], renderings: Sequence[str], src_lang: str, tgt_lang: str = "en",
+              ) -> list[Translation]:
+        """Forced decoding of a given rendering per source: its tokens and each token's
+        log-probability under the model (``text`` is the rendering). Not cached."""
+        from mtqa.errors import ModelError
+
+        raise ModelError(f"translator '{self.name}' cannot score a given rendering")
+
     def decoding(self) -> dict[str, object]:
         """Every setting that changes outputs for a given model (part of the cache key)."""
         cfg = self.cfg

@@ -277,15 +277,21 @@ class CausalTranslator(Translator):
         out_lp: list[list[float]] = [[] for _ in range(b)]
         active = list(range(b))  # original row of each row still in the batch
         session = self.open_session(prefix_ids, suffixes, src_lang, tgt_lang)
+        # A lazy session (llama.cpp) hands back a handle on its logits: the greedy choice and
+        # its log-probability are read in place, without copying full-vocabulary rows.
+        lazy = not sampling and getattr(session, "lazy", False)
         try:
             with torch.inference_mode():
-                logits = session.start()
+                logits = session.start(lazy=True) if lazy else session.start()
                 for step in range(max(caps)):
-                    logp = torch.log_softmax(logits.float(), dim=-1)
-                    nxt = self._choose(logp, gen) if sampling else logp.argmax(-1)
-                    chosen = logp.gather(1, nxt[:, None])[:, 0]
+                    if lazy:
+                        tids, lps = logits.greedy()
+                    else:
+                        logp = torch.log_softmax(logits.float(), dim=-1)
+                        nxt = self._choose(logp, gen) if sampling else logp.argmax(-1)
+                        tids, lps = nxt.tolist(), logp.gather(1, nxt[:, None])[:, 0].tolist()
                     keep: list[int] = []
-                    for r, (tid, lp) in enumerate(zip(nxt.tolist(), chosen.tolist(), strict=True)):
+                    for r, (tid, lp) in enumerate(zip(tids, lps, strict=True)):
                         row = active[r]
                         if tid in eos:
                             continue
@@ -297,10 +303,52 @@ class CausalTranslator(Translator):
                     if not keep:
                         break
                     active = [active[r] for r in keep]
-                    logits = session.step(keep, nxt[keep] if len(keep) < len(nxt) else nxt)
+                    if lazy:
+                        logits = session.step(keep, [tids[r] for r in keep], lazy=True)
+                    else:
+                        logits = session.step(keep, nxt[keep] if len(keep) < len(nxt) else nxt)
         finally:
             session.close()
         return [self.finish(ids, lps) for ids, lps in zip(out_ids, out_lp, strict=True)]
+
+    # ------------------------------------------------------------------ forced decoding
+    def encode_target(self, rendering: str) -> list[int]:
+        """Token ids of a rendering as the model would generate it after the prompt (few-shot
+        prompts end in "English:", so the rendering starts with a space)."""
+        text = rendering.strip() if self.uses_chat() else " " + rendering.strip()
+        return list(self.tokenizer()(text, add_special_tokens=False)["input_ids"])
+
+    def score_rows(self, prefix: list[int], rows: list[tuple[list[int], list[int]]]) -> list[list[float]]:
+        """For each (suffix, target): log-probabilities of target after prefix + suffix (one
+        forward pass per row)."""
+        import torch
+
+        out = []
+        for suffix, target in rows:
+            if not target:
+                out.append([])
+                continue
+            ids = prefix + suffix + target
+            with torch.inference_mode():
+                logits = self.model()(input_ids=torch.tensor([ids])).logits[0].float()
+            first = len(prefix) + len(suffix) - 1
+            logp = torch.log_softmax(logits[first : first + len(target)], dim=-1)
+            out.append(logp.gather(1, torch.tensor(target)[:, None])[:, 0].tolist())
+        return out
+
+    def score(self, sources: Sequence[str], renderings: Sequence[str], src_lang: str, tgt_lang: str = "en",
+              ) -> list[Translation]:
+        """Forced decoding of each rendering after its source's prompt (prompt evaluation only)."""
+        if len(sources) != len(renderings):
+            raise ValueError("score needs one rendering per source")
+        prefix = self.prefix_ids(src_lang, tgt_lang)
+        _, lead, trail = self.prompt_parts(src_lang, tgt_lang)
+        targets = [self.encode_target(r) for r in renderings]
+        rows = [(self.encode_suffix(lead, src, trail), t) for src, t in zip(sources, targets, strict=True)]
+        scores = self.score_rows(prefix, rows)
+        return [Translation(system=self.name, text=ren, tokens=self.token_strings(t),
+                            token_logprobs=tuple(min(0.0, float(x)) for x in lps))
+                for ren, t, lps in zip(renderings, targets, scores, strict=True)]
 
     def _step(self, input_ids: Any, mask: Any, positions: Any, cache: Any) -> Any:
         """Next-token logits (batch, vocab) for the last position of each row."""

@@ -204,6 +204,18 @@ class LlamaCppEngine(GGUFTranslator):
     def _eos_ids(self) -> set[int]:
         return self.llama().eog_ids()
 
+    def encode_target(self, rendering: str) -> list[int]:
+        text = rendering.strip() if self.uses_chat() else " " + rendering.strip()
+        return self.llama().tokenize(text, special=False)
+
+    def score_rows(self, prefix: list[int], rows: list[tuple[list[int], list[int]]]) -> list[list[float]]:
+        """``llama_parallel`` rows per pass (1, the default, keeps a passage's scores independent
+        of its neighbours, as for translations)."""
+        out: list[list[float]] = []
+        for i in range(0, len(rows), self.parallel):
+            out += self.llama().score(prefix, rows[i:i + self.parallel])
+        return out
+
     def open_session(self, prefix_ids: list[int], suffixes: list[list[int]], src_lang: str,
                      tgt_lang: str) -> Any:
         return self.llama().session(prefix_ids, suffixes)

@@ -168,23 +168,83 @@ class Seq2SeqTranslator(Translator):
         model = self._model_id(src_lang)
         return model, "local" if is_local(model) else self.revision
 
+    def _tokenizer(self, model_id: str) -> tuple[Any, str]:
+        """(tokenizer, family) of ``model_id``; loads no weights."""
+        from transformers import AutoConfig, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_config = load_pretrained(AutoConfig.from_pretrained, model_id, self.revision)
+        family = model_family(hf_config)
+        tok = load_pretrained(AutoTokenizer.from_pretrained, model_id, self.revision)
+        if family in LANG_CODES and "nllb" in type(tok).__name__.lower():
+            family = "nllb"  # NLLB-200 reuses the M2M100 architecture with its own codes
+        return tok, family
+
     def _load(self, src_lang: str) -> tuple[Any, Any, str]:
+        """(tokenizer, model, family) for the source language, loaded once."""
         model_id = self._model_id(src_lang)
         if model_id not in self._loaded:
-            from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
-            from transformers.utils import logging as hf_logging
+            from transformers import AutoModelForSeq2SeqLM
 
-            hf_logging.disable_progress_bar()
             set_threads(self.cfg)
-            hf_config = load_pretrained(AutoConfig.from_pretrained, model_id, self.revision)
-            family = model_family(hf_config)
-            tok = load_pretrained(AutoTokenizer.from_pretrained, model_id, self.revision)
-            if family in LANG_CODES and "nllb" in type(tok).__name__.lower():
-                family = "nllb"  # NLLB-200 reuses the M2M100 architecture with its own codes
+            tok, family = self._tokenizer(model_id)
             model = load_pretrained(AutoModelForSeq2SeqLM.from_pretrained, model_id, self.revision,
                                     use_safetensors=True, dtype=torch_dtype(self.cfg["dtype"]))
             self._loaded[model_id] = (tok, model.eval(), family)
         return self._loaded[model_id]
+
+    def target_start(self, tok: Any, family: str, src_lang: str, tgt_lang: str) -> str | None:
+        """The forced first target token (NLLB/M2M100 language token), or None (Marian).
+
+        Also sets the tokenizer's source language, so call it before encoding sources."""
+        if family not in LANG_CODES:
+            if tgt_lang != "en":
+                raise ModelError(f"translator '{self.name}' only translates into English")
+            return None
+        tok.src_lang = lang_code(family, src_lang)
+        tgt = lang_code(family, tgt_lang)
+        token = tgt if family == "nllb" else f"__{tgt}__"
+        tid = tok.convert_tokens_to_ids(token)
+        if tid is None or tid == tok.unk_token_id:
+            raise ModelError(f"{self._model_id(src_lang)}: tokenizer has no language token for {tgt}")
+        return token
+
+    def target_ids(self, tok: Any, rendering: str) -> list[int]:
+        """Token ids of a given target rendering, without special tokens."""
+        return list(tok(text_target=rendering, add_special_tokens=False)["input_ids"])
+
+    def score(self, sources: Sequence[str], renderings: Sequence[str], src_lang: str, tgt_lang: str = "en",
+              ) -> list[Translation]:
+        """Forced decoding: each rendering's tokens and their log-probabilities given its source
+        (the end-of-sentence token is not included, as in :meth:`translate`)."""
+        import torch
+
+        if len(sources) != len(renderings):
+            raise ValueError("score needs one rendering per source")
+        tok, model, family = self._load(src_lang)
+        start = self.target_start(tok, family, src_lang, tgt_lang)
+        eos = int(model.config.eos_token_id)
+        dstart = int(model.config.decoder_start_token_id)
+        out: list[Translation] = []
+        bs = int(self.cfg["batch_size"])
+        for b in range(0, len(sources), bs):
+            src, ren = list(sources[b:b + bs]), list(renderings[b:b + bs])
+            enc = tok(src, return_tensors="pt", padding=True)
+            head = [dstart] + ([int(tok.convert_tokens_to_ids(start))] if start else [])
+            rows = [self.target_ids(tok, r) for r in ren]
+            width = max(len(r) for r in rows) + 1
+            pad = int(tok.pad_token_id)
+            dec = torch.tensor([head + r + [eos] + [pad] * (width - len(r) - 1) for r in rows])
+            with torch.inference_mode():
+                logits = model(**enc, decoder_input_ids=dec[:, :-1]).logits.float()
+                logp = torch.log_softmax(logits, dim=-1).gather(2, dec[:, 1:, None])[:, :, 0]
+            for r, ids in enumerate(rows):
+                lps = logp[r, len(head) - 1 : len(head) - 1 + len(ids)].tolist()
+                out.append(Translation(system=self.name, text=ren[r],
+                                       tokens=tuple(tok.convert_ids_to_tokens(ids)),
+                                       token_logprobs=tuple(min(0.0, float(x)) for x in lps)))
+        return out
 
     def count_tokens(self, text: str, src_lang: str, tgt_lang: str) -> int:
         tok = self._load(src_lang)[0]
@@ -196,15 +256,9 @@ class Seq2SeqTranslator(Translator):
 
         tok, model, family = self._load(src_lang)
         gen: dict[str, Any] = {}
-        if family in LANG_CODES:
-            tok.src_lang = lang_code(family, src_lang)
-            tgt = lang_code(family, tgt_lang)
-            bos = tok.convert_tokens_to_ids(tgt if family == "nllb" else f"__{tgt}__")
-            if bos is None or bos == tok.unk_token_id:
-                raise ModelError(f"{self._model_id(src_lang)}: tokenizer has no language token for {tgt}")
-            gen["forced_bos_token_id"] = bos
-        elif tgt_lang != "en":
-            raise ModelError(f"translator '{self.name}' only translates into English")
+        start = self.target_start(tok, family, src_lang, tgt_lang)
+        if start is not None:
+            gen["forced_bos_token_id"] = tok.convert_tokens_to_ids(start)
         enc = tok(list(texts), return_tensors="pt", padding=True)
         # Each row keeps its own length cap, so a batch gives what one-at-a-time would.
         caps = [self.max_new_tokens(int(n)) for n in enc["attention_mask"].sum(-1)]

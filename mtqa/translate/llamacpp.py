@@ -9,8 +9,12 @@ A session decodes a batch of prompts that share one prefix (instruction and few-
 examples). The prefix is evaluated once into sequence 0 of a unified key/value cache and its
 cells are shared with sequences 1..n (``llama_memory_seq_cp``), so each sentence only pays for
 its own tokens; each step then evaluates one token for every unfinished sequence in a single
-``llama_decode`` call. The session hands back full-vocabulary logits as a torch tensor, so the
-decoding loop, stop rules and log-probabilities are the same code as the transformers engine.
+``llama_decode`` call. The session hands back :class:`LlamaLogits`, a handle on llama.cpp's own
+logits rows: greedy decoding reads only the chosen token and its log-normaliser from them in
+place (:meth:`LlamaLogits.greedy`; no copy of the 262k-entry rows), sampling turns them into a
+torch tensor; the decoding loop and stop rules are the same code as the transformers engine.
+:meth:`LlamaCppModel.score` evaluates prompt + a given rendering in one pass (forced decoding)
+and returns each rendering token's log-probability.
 
 Article text is tokenized with ``special=False``: a control token written into an article
 ("<end_of_turn>" and the like) stays plain text and cannot end or restructure the prompt.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +91,7 @@ class LlamaCppModel:
         self._batch = _internals.LlamaBatch(n_tokens=n_ctx, embd=0, n_seq_max=1, verbose=False)
         self._prefix: list[int] = []  # tokens evaluated into PREFIX_SEQ
         self._eog: set[int] | None = None
+        self._scratch: Any = None  # one vocabulary-sized float32 buffer for log-normalisers
 
     # ------------------------------------------------------------------ vocabulary
     def tokenize(self, text: str, add_bos: bool = False, special: bool = False) -> list[int]:
@@ -150,15 +156,73 @@ class LlamaCppModel:
                              f"a context of {self.n_ctx} tokens") from None
         return wanted
 
+    def _row(self, j: int) -> Any:
+        """Batch index ``j``'s logits as a numpy view on llama.cpp's buffer (valid until the
+        next decode; never written to)."""
+        import numpy as np
+
+        return np.ctypeslib.as_array(self.ctx.get_logits_ith(j), shape=(self.n_vocab,))
+
+    def _log_norm(self, row: Any, top: float) -> float:
+        """log(sum(exp(row))) given the row's maximum, through one reused scratch buffer."""
+        import numpy as np
+
+        if self._scratch is None:
+            self._scratch = np.empty(self.n_vocab, dtype=np.float32)
+        buf = self._scratch
+        np.subtract(row, top, out=buf)
+        np.exp(buf, out=buf)
+        return top + math.log(float(buf.sum(dtype=np.float64)))
+
+    def logprob_of(self, j: int, token: int) -> float:
+        """Log-probability of ``token`` under batch index ``j``'s logits."""
+        row = self._row(j)
+        return min(0.0, float(row[token]) - self._log_norm(row, float(row.max())))
+
     def _logits(self, indices: Sequence[int]) -> Any:
         import numpy as np
         import torch
 
         out = np.empty((len(indices), self.n_vocab), dtype=np.float32)
         for r, j in enumerate(indices):
-            ptr = self.ctx.get_logits_ith(j)
-            out[r] = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,))
+            out[r] = self._row(j)
         return torch.from_numpy(out)
+
+    def score(self, prefix: Sequence[int], rows: Sequence[tuple[Sequence[int], Sequence[int]]],
+              ) -> list[list[float]]:
+        """Forced decoding: for each (suffix, target) row, the log-probabilities of the target's
+        tokens after prefix + suffix, all rows evaluated in one pass over the shared prefix
+        (prompt evaluation only; one row per call keeps a row's scores independent of others)."""
+        if len(rows) > self.max_rows:
+            raise ModelError(f"llama.cpp scoring pass of {len(rows)} rows; the context holds {self.max_rows}")
+        if not prefix and any(not s for s, _ in rows):
+            raise ModelError("llama.cpp: empty prompt")
+        self.set_prefix(prefix)
+        start = len(self._prefix)
+        need = start + sum(len(s) + len(t) for s, t in rows)
+        if need > self.n_ctx:
+            raise ModelError(f"llama.cpp: prompts and renderings of {need} tokens do not fit a context "
+                             f"of {self.n_ctx} tokens")
+        entries: list[tuple[int, int, int, bool]] = []
+        seqs = []
+        for r, (suffix, target) in enumerate(rows):
+            seq = PREFIX_SEQ + 1 + r
+            seqs.append(seq)
+            ids, base = list(suffix) + list(target), start
+            if not suffix:  # the prefix's last token predicts target[0]: evaluate it again
+                self._share_prefix(seq, start - 1)
+                ids, base = [self._prefix[-1], *ids], start - 1
+            else:
+                self._share_prefix(seq, start)
+            first = len(ids) - len(target) - 1  # the position whose logits predict target[0]
+            if target:
+                entries += [(t, base + k, seq, first <= k < len(ids) - 1) for k, t in enumerate(ids)]
+        try:
+            wanted = iter(self._decode(entries)) if entries else iter(())
+            return [[self.logprob_of(next(wanted), int(tok)) for tok in target] for _, target in rows]
+        finally:
+            for seq in seqs:
+                self._rm(seq)
 
     def set_prefix(self, prefix: Sequence[int]) -> None:
         """Make ``prefix`` the content of the shared sequence.
@@ -187,8 +251,39 @@ class LlamaCppModel:
         return LlamaSession(self, len(self._prefix), suffixes)
 
 
+class LlamaLogits:
+    """The logits rows of one decode call, left in llama.cpp's buffer until asked for."""
+
+    def __init__(self, model: LlamaCppModel, indices: Sequence[int]) -> None:
+        self.m = model
+        self.indices = list(indices)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def greedy(self) -> tuple[list[int], list[float]]:
+        """Each row's most likely token and its log-probability, read in place."""
+        tokens, logprobs = [], []
+        for j in self.indices:
+            row = self.m._row(j)
+            tid = int(row.argmax())
+            top = float(row[tid])
+            tokens.append(tid)
+            logprobs.append(min(0.0, top - self.m._log_norm(row, top)))
+        return tokens, logprobs
+
+    def tensor(self) -> Any:
+        """A (rows × vocab) float32 torch copy (sampling needs the whole distribution)."""
+        return self.m._logits(self.indices)
+
+
 class LlamaSession:
-    """Rows 0..n-1 decoded in sequences 1..n over the shared prefix (see the module docstring)."""
+    """Rows 0..n-1 decoded in sequences 1..n over the shared prefix (see the module docstring).
+
+    ``start()`` and ``step()`` return :class:`LlamaLogits` when ``lazy`` is set (the decoding
+    loop's greedy path), a torch tensor otherwise."""
+
+    lazy = True
 
     def __init__(self, model: LlamaCppModel, prefix_len: int, suffixes: Sequence[Sequence[int]]) -> None:
         self.m = model
@@ -197,7 +292,7 @@ class LlamaSession:
         self.prefix_len = prefix_len
         self.suffixes = [list(s) for s in suffixes]
 
-    def start(self) -> Any:
+    def start(self, lazy: bool = False) -> Any:
         """Logits (rows × vocab) after each row's prompt."""
         import torch
 
@@ -213,27 +308,34 @@ class LlamaSession:
                 size = 0
             chunks[-1].append(r)
             size += len(s)
+        if lazy and len(chunks) > 1:
+            lazy = False  # a later chunk's decode would overwrite the earlier chunk's logits
         parts = []
         for rows in chunks:
             entries = []
             for r in rows:
                 s = self.suffixes[r]
                 entries += [(t, self.prefix_len + k, self.seqs[r], k == len(s) - 1) for k, t in enumerate(s)]
-            parts.append(m._logits(m._decode(entries)))
+            wanted = m._decode(entries)
+            if lazy:
+                return LlamaLogits(m, wanted)
+            parts.append(m._logits(wanted))
         return torch.cat(parts, dim=0)
 
-    def step(self, keep: Sequence[int], tokens: Sequence[int]) -> Any:
+    def step(self, keep: Sequence[int], tokens: Sequence[int], lazy: bool = False) -> Any:
         """Drop rows not in ``keep`` (indices into the current rows), feed ``tokens`` (one per
         kept row) and return the next logits (kept rows × vocab)."""
-        kept = set(keep)
-        for r, seq in enumerate(self.seqs):
-            if r not in kept:
-                self.m._rm(seq)
-        self.seqs = [self.seqs[r] for r in keep]
-        self.pos = [self.pos[r] for r in keep]
+        if len(keep) < len(self.seqs):
+            kept = set(keep)
+            for r, seq in enumerate(self.seqs):
+                if r not in kept:
+                    self.m._rm(seq)
+            self.seqs = [self.seqs[r] for r in keep]
+            self.pos = [self.pos[r] for r in keep]
         entries = [(int(t), p, seq, True) for t, p, seq in zip(tokens, self.pos, self.seqs, strict=True)]
         self.pos = [p + 1 for p in self.pos]
-        return self.m._logits(self.m._decode(entries))
+        wanted = self.m._decode(entries)
+        return LlamaLogits(self.m, wanted) if lazy else self.m._logits(wanted)
 
     def close(self) -> None:
         for seq in self.seqs:
