@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write to FILE instead of stdout; pair each with a --format, or let "
                        "the extension choose (.json .jsonl .md .xml .html)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bars on stderr")
+        p.add_argument("--engine", choices=("local", "ray"), default=None,
+                       help="local (one process) or ray (Ray Data workers); default: engine.name")
+        p.add_argument("--ray-address", metavar="ADDR", default=None,
+                       help="Ray cluster for --engine ray ('auto', 'ray://host:10001'); "
+                       "default: engine.ray_address ('' = start a local Ray)")
 
     check = sub.add_parser("check", help="check articles and write a report",
                            description="Read articles, run every stage and write a report. "
@@ -152,6 +157,13 @@ def _run(args: argparse.Namespace, config_path: str | None) -> Report:
     quiet = args.quiet or not sys.stderr.isatty()
     options = pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
                                   quiet=quiet)
+    engine = args.engine or config.get("engine.name")
+    if engine == "ray":
+        from mtqa import distributed
+
+        return distributed.run(args.inputs, config, options, address=args.ray_address)
+    if args.ray_address is not None:
+        raise UsageError("--ray-address needs --engine ray")
     return pipeline.run(args.inputs, config, options)
 
 

@@ -34,7 +34,7 @@ from mtqa.model import SCHEMA_VERSION, Article, Problem, Report
 from mtqa.pipeline import RunOptions, prepare, results_cache_path, translator_names
 from mtqa.signature import format_signature
 
-__all__ = ["StreamAborted", "StreamResult", "compact", "iter_articles", "run"]
+__all__ = ["StreamAborted", "StreamResult", "compact", "iter_articles", "run", "run_signature"]
 
 STREAM_FORMATS = {".jsonl": "jsonl", ".parquet": "parquet"}
 PARQUET_COLUMNS = ("id", "text", "lang", "title", "url", "published", "translation")
@@ -201,8 +201,8 @@ def run(inputs: Sequence[str], config: Config, options: RunOptions | None,
     return out
 
 
-def _run(inputs: Sequence[str], config: Config, options: RunOptions,
-         write: Callable[[str], None], chunk_size: int) -> StreamResult:
+def run_signature(config: Config, options: RunOptions) -> tuple[str, list[Any]]:
+    """The report signature of a run (as the pipeline builds it) and its translators (not loaded)."""
     from mtqa import translate
 
     sig: dict[str, object] = {}
@@ -218,7 +218,14 @@ def _run(inputs: Sequence[str], config: Config, options: RunOptions,
         sig["tr"] = "none"
     sig.update(checks.signature(config.section("checks"), translated=bool(names)))
     sig.update(crosscheck.signature(config.section("crosscheck")))
-    signature = format_signature(sig, __version__)
+    return format_signature(sig, __version__), translators
+
+
+def _run(inputs: Sequence[str], config: Config, options: RunOptions,
+         write: Callable[[str], None], chunk_size: int) -> StreamResult:
+    from mtqa import translate
+
+    signature, translators = run_signature(config, options)
 
     abort_after = int(os.environ.get(ABORT_ENV) or 0)
     result = StreamResult()
