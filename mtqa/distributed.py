@@ -98,10 +98,23 @@ class ArticleWorker:
             if a.content():
                 out_vec[i] = pickle.dumps(vecs[k])
                 k += 1
-        return {"idx": idx,
+        rss = _peak_rss_mib()
+        return {"idx": idx, "pid": [os.getpid()] * len(idx), "rss_mib": [rss] * len(idx),
                 "blob": [out_blob.get(i, b"") for i in idx],
                 "vec": [out_vec.get(i, b"") for i in idx],
                 "problem": [problems.get(i, b"") for i in idx]}
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory (Linux VmHWM), or 0 where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _story(arts: list[Article], sid: str, cfg: dict[str, Any]) -> tuple[Story, list[Fact]]:
@@ -167,8 +180,12 @@ def crosscheck_stories(ray: Any, articles: list[Article], vecs: list[Any],
 
 
 def run(inputs: Sequence[str], config: Config, options: RunOptions | None = None,
-        address: str | None = None, workers: int | None = None) -> Report:
-    """Run every stage on Ray and return the same ``Report`` as ``mtqa.pipeline.run``."""
+        address: str | None = None, workers: int | None = None,
+        stats: dict[str, Any] | None = None) -> Report:
+    """Run every stage on Ray and return the same ``Report`` as ``mtqa.pipeline.run``.
+
+    ``stats``, when given, receives ``worker_peak_rss_mib`` (worker pid -> peak RSS in MiB).
+    """
     from mtqa import crosscheck, stream
 
     ray = _import_ray()
@@ -186,14 +203,15 @@ def run(inputs: Sequence[str], config: Config, options: RunOptions | None = None
                               f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
         started = True
     try:
-        return _run(ray, inputs, config, options, workers, stream, crosscheck)
+        return _run(ray, inputs, config, options, workers, stream, crosscheck,
+                    stats if stats is not None else {})
     finally:
         if started:
             ray.shutdown()
 
 
 def _run(ray: Any, inputs: Sequence[str], config: Config, options: RunOptions, workers: int,
-         stream: Any, crosscheck: Any) -> Report:
+         stream: Any, crosscheck: Any, stats: dict[str, Any]) -> Report:
     import logging
 
     eng = config.section("engine")
@@ -217,8 +235,11 @@ def _run(ray: Any, inputs: Sequence[str], config: Config, options: RunOptions, w
             fn_constructor_kwargs={"config": config, "options": options,
                                    "crash_flag": os.environ.get(CRASH_ENV, ""), "threads": cpus},
             max_restarts=-1, max_task_retries=-1)
+        peaks: dict[int, float] = stats.setdefault("worker_peak_rss_mib", {})
         for row in ds.iter_rows():
             i = int(row["idx"])
+            pid = int(row["pid"])
+            peaks[pid] = max(peaks.get(pid, 0.0), float(row["rss_mib"]))
             if i in articles or i in late:
                 raise MtqaError(f"Ray engine: article #{i} came back twice")
             if row["problem"]:
