@@ -17,7 +17,7 @@ setup:  ## create .venv and install mtqa with its dependencies (CPU torch pinned
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --no-cache-dir '$(LLAMA_PIN)'
-	$(BIN)/pip install -e '.[dev,llama,ct2]'
+	$(BIN)/pip install -e '.[dev,llama,ct2,ray]'
 
 example:  ## run the main job on the bundled example articles (HTML report in examples/report.html)
 	$(BIN)/mtqa check examples/articles --no-translate --exit-zero --format json --format html \

@@ -9,6 +9,12 @@ and a log-log slope near 1.
 
     python -m benchmarks.scaling                 # 10, 100, 1000 articles (several minutes)
     python -m benchmarks.scaling --quick         # 3, 6, 12 articles (smoke run)
+    python -m benchmarks.scaling --stream --sizes 1000 10000 100000
+                                                 # one JSONL file per size, `check --stream`
+                                                 # (memory flat with input size)
+    python -m benchmarks.scaling --engine ray --workers 1 2 --sizes 100 300
+                                                 # local engine vs Ray with 1 and 2 worker
+                                                 # actors, same inputs, same run
 """
 
 from __future__ import annotations
@@ -88,6 +94,31 @@ def write_articles(articles: Sequence[tuple[str, str]], directory: Path) -> list
     return paths
 
 
+def write_jsonl(corpora: dict[str, list[list[str]]], n: int, path: Path, seed: int = 13) -> None:
+    """``n`` pseudo-articles (as :func:`make_articles`) as one JSONL file, written in slices so the
+    benchmark's own memory stays small at 100,000 articles."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    step = 5000
+    with path.open("w", encoding="utf-8") as fh:
+        for lo in range(0, n, step):
+            batch = make_articles(corpora, min(step, n - lo), seed=seed + lo)
+            for i, (lang, text) in enumerate(batch, start=lo):
+                fh.write(json.dumps({"id": f"a{i:06d}", "lang": lang, "text": text},
+                                    ensure_ascii=False) + "\n")
+
+
+def count_jsonl_passages(report_path: Path) -> tuple[int, int]:
+    """(all passages, content passages) in a JSONL report, read line by line."""
+    total = content = 0
+    with report_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            for p in row.get("article", {}).get("passages", []):
+                total += 1
+                content += p.get("kind") == "content"
+    return total, content
+
+
 def loglog_slope(sizes: Sequence[float], times: Sequence[float]) -> float:
     """Least-squares slope of log(time) against log(size); 1.0 is linear growth."""
     xs = [math.log(s) for s in sizes]
@@ -162,17 +193,83 @@ def check_worker(spec: dict[str, Any]) -> dict[str, Any]:
         if code != 0:
             raise RuntimeError(f"warm-up run exited {code}")
     warm_s = time.perf_counter() - t0
+    if spec.get("stream"):
+        extra += ["--stream", "--format", "jsonl"]
+        out = out.with_suffix(".jsonl")
     t1 = time.perf_counter()
     code = cli.main(["check", spec["dir"], *extra, "-q", "--exit-zero", "-o", str(out)])
     elapsed = time.perf_counter() - t1
     if code != 0:
         raise RuntimeError(f"check exited {code}")
-    passages, content = count_passages(out)
+    passages, content = count_jsonl_passages(out) if spec.get("stream") else count_passages(out)
     return {"seconds": elapsed, "warmup_s": warm_s, "passages": passages, "content": content}
 
 
+def ray_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Time the Ray engine over ``spec['dir']`` with ``spec['workers']`` worker actors.
+
+    Ray is started first (not timed: a cluster is already up in real use); the timed part is
+    ``distributed.run``: actors start, load their models, check every article; stories are
+    cross-checked as tasks. Results cache off, as for the local engine.
+    """
+    import ray
+
+    from mtqa import distributed, pipeline
+    from mtqa.config import Config
+
+    workers = int(spec["workers"])
+    ray.init(num_cpus=max(2, workers), include_dashboard=False, log_to_driver=False,
+             configure_logging=False)
+    config = Config.load(overrides={"cache": {"results": False}})
+    stats: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    report = distributed.run([spec["dir"]], config, pipeline.RunOptions(translate=False),
+                             workers=workers, stats=stats)
+    elapsed = time.perf_counter() - t0
+    ray.shutdown()
+    peaks = stats.get("worker_peak_rss_mib", {})
+    return {"seconds": elapsed, "articles_out": len(report.articles),
+            "passages": sum(len(a.passages) for a in report.articles),
+            "worker_peak_rss_mib": sorted(peaks.values())}
+
+
+def measure_ray(sizes: Sequence[int], worker_counts: Sequence[int], seed: int, workdir: Path,
+                timeout: float | None = None) -> list[dict[str, Any]]:
+    """Per size: the local engine, then Ray with each worker count, as ratios to the local time."""
+    corpora = load_corpora(shared_dir())
+    warm = workdir / "warmup"
+    write_articles(make_articles(corpora, 2, seed=seed + 1), warm)
+    rows = []
+    for n in sizes:
+        d = workdir / f"n{n}.jsonl"
+        write_jsonl(corpora, n, d, seed=seed)
+        local = run_worker("benchmarks.scaling", {"dir": str(d), "warmup": str(warm),
+                                                  "out": str(workdir / f"report{n}.json")},
+                           timeout=timeout)
+        if "error" in local:
+            rows.append({"articles": n, "engine": "local", "error": local["error"]})
+            continue
+        rows.append({"articles": n, "engine": "local", "seconds": local["seconds"], "x_local": 1.0,
+                     "ms_per_article": 1000 * local["seconds"] / n,
+                     "driver_peak_rss_mib": local["peak_rss_mib"], "worker_peak_rss_mib": ""})
+        print(f"[scaling] {json.dumps(rows[-1])}", file=sys.stderr, flush=True)
+        for w in worker_counts:
+            r = run_worker("benchmarks.scaling", {"ray": True, "dir": str(d), "workers": w},
+                           timeout=timeout)
+            if "error" in r:
+                rows.append({"articles": n, "engine": f"ray x{w}", "error": r["error"]})
+                continue
+            rows.append({"articles": n, "engine": f"ray x{w}", "seconds": r["seconds"],
+                         "x_local": r["seconds"] / local["seconds"],
+                         "ms_per_article": 1000 * r["seconds"] / n,
+                         "driver_peak_rss_mib": r["peak_rss_mib"],
+                         "worker_peak_rss_mib": " / ".join(f"{m:.0f}" for m in r["worker_peak_rss_mib"])})
+            print(f"[scaling] {json.dumps(rows[-1])}", file=sys.stderr, flush=True)
+    return rows
+
+
 def measure_sizes(sizes: Sequence[int], seed: int, workdir: Path, repeats: int = 1,
-                  timeout: float | None = None) -> list[dict[str, Any]]:
+                  timeout: float | None = None, streaming: bool = False) -> list[dict[str, Any]]:
     """One row per size: median check time, time per article, passages/s and peak RSS."""
     corpora = load_corpora(shared_dir())
     warm = workdir / "warmup"
@@ -180,10 +277,14 @@ def measure_sizes(sizes: Sequence[int], seed: int, workdir: Path, repeats: int =
     rows = []
     for n in sizes:
         d = workdir / f"n{n}"
-        write_articles(make_articles(corpora, n, seed=seed), d)
-        results = [run_worker("benchmarks.scaling", {"dir": str(d), "warmup": str(warm),
-                                                     "out": str(workdir / f"report{n}.json")},
-                              timeout=timeout) for _ in range(repeats)]
+        if streaming:
+            d = d.with_suffix(".jsonl")
+            write_jsonl(corpora, n, d, seed=seed)
+        else:
+            write_articles(make_articles(corpora, n, seed=seed), d)
+        spec = {"dir": str(d), "warmup": str(warm), "out": str(workdir / f"report{n}.json"),
+                "stream": streaming}
+        results = [run_worker("benchmarks.scaling", spec, timeout=timeout) for _ in range(repeats)]
         ok = [r for r in results if "error" not in r]
         if not ok:
             rows.append({"articles": n, "error": results[0]["error"]})
@@ -205,27 +306,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=1, help="runs per size (median reported)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--quick", action="store_true", help="sizes 3 6 12: a smoke run")
+    ap.add_argument("--stream", action="store_true",
+                    help="one JSONL input per size, run with `check --stream --format jsonl`")
+    ap.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="ray: the local engine and Ray with --workers actors, as ratios")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Ray worker actors")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        emit(check_worker(json.loads(args.worker)))
+        spec = json.loads(args.worker)
+        emit(ray_worker(spec) if spec.get("ray") else check_worker(spec))
         return 0
     sizes = [3, 6, 12] if args.quick else args.sizes
+    if args.engine == "ray":
+        return _main_ray(args, sizes)
     with tempfile.TemporaryDirectory(prefix="mtqa-scaling-") as tmp:
         os.environ.setdefault("MTQA_CACHE_DIR", str(Path(tmp) / "cache"))
-        rows = measure_sizes(sizes, args.seed, Path(tmp), repeats=args.repeats)
+        rows = measure_sizes(sizes, args.seed, Path(tmp), repeats=args.repeats,
+                             streaming=args.stream)
     good = [r for r in rows if "error" not in r]
     slope = loglog_slope([r["articles"] for r in good], [r["seconds"] for r in good]) \
         if len({r["articles"] for r in good}) > 1 else None
     settings = {"bench": "scaling", "sizes": "+".join(map(str, sizes)), "seed": args.seed,
-                "repeats": args.repeats, "threads": os.cpu_count(), "tr": "none"}
+                "repeats": args.repeats, "threads": os.cpu_count(), "tr": "none",
+                "mode": "stream" if args.stream else "local"}
     notes = (f"log-log slope of time against articles: {slope:.3f} (1.0 = linear)"
              if slope is not None else "log-log slope: not enough sizes")
     print(notes)
-    save("scaling", {"rows": rows, "loglog_slope": slope}, settings,
+    save("scaling_stream" if args.stream else "scaling", {"rows": rows, "loglog_slope": slope}, settings,
          tables=[("check --no-translate by corpus size (warm: models loaded before timing)", rows)],
          notes=notes, quick=args.quick)
     return 0 if good else 1
+
+
+def _main_ray(args: argparse.Namespace, sizes: Sequence[int]) -> int:
+    with tempfile.TemporaryDirectory(prefix="mtqa-scaling-ray-") as tmp:
+        os.environ.setdefault("MTQA_CACHE_DIR", str(Path(tmp) / "cache"))
+        rows = measure_ray(sizes, args.workers, args.seed, Path(tmp))
+    settings = {"bench": "scaling", "engine": "ray", "sizes": "+".join(map(str, sizes)),
+                "workers": "+".join(map(str, args.workers)), "seed": args.seed,
+                "threads": os.cpu_count(), "tr": "none"}
+    notes = ("local: warm (models loaded before timing). ray: Ray already started; the time "
+             "includes starting the actors and loading their models. x_local = time / local time.")
+    save("scaling_ray", {"rows": rows}, settings,
+         tables=[("check --no-translate: local engine vs Ray (same inputs, same run)", rows)],
+         notes=notes, quick=args.quick)
+    return 0 if all("error" not in r for r in rows) else 1
 
 
 if __name__ == "__main__":

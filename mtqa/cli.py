@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write to FILE instead of stdout; pair each with a --format, or let "
                        "the extension choose (.json .jsonl .md .xml .html)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bars on stderr")
+        p.add_argument("--engine", choices=("local", "ray"), default=None,
+                       help="local (one process) or ray (Ray Data workers); default: engine.name")
+        p.add_argument("--ray-address", metavar="ADDR", default=None,
+                       help="Ray cluster for --engine ray ('auto', 'ray://host:10001'); "
+                       "default: engine.ray_address ('' = start a local Ray)")
 
     check = sub.add_parser("check", help="check articles and write a report",
                            description="Read articles, run every stage and write a report. "
@@ -77,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_options(check)
     check.add_argument("--config", metavar="FILE", help="TOML overriding configs/defaults")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even if passages are flagged")
+    check.add_argument("--stream", action="store_true",
+                       help="read JSONL/Parquet in chunks and write --format jsonl as articles "
+                       "finish (memory flat with input size; no 64 MB limit on JSONL)")
+    check.add_argument("--chunk-size", type=int, default=256, metavar="N",
+                       help="articles per chunk with --stream (default 256)")
 
     gate = sub.add_parser("gate", help="check articles and decide pass/fail for publication",
                           description="Run the checks and apply the gate thresholds. "
@@ -152,11 +162,20 @@ def _run(args: argparse.Namespace, config_path: str | None) -> Report:
     quiet = args.quiet or not sys.stderr.isatty()
     options = pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
                                   quiet=quiet)
+    engine = args.engine or config.get("engine.name")
+    if engine == "ray":
+        from mtqa import distributed
+
+        return distributed.run(args.inputs, config, options, address=args.ray_address)
+    if args.ray_address is not None:
+        raise UsageError("--ray-address needs --engine ray")
     return pipeline.run(args.inputs, config, options)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     pairs = _outputs(args)
+    if args.stream:
+        return _check_stream(args, pairs)
     report = _run(args, args.config)
     try:
         _write(report, pairs)
@@ -166,6 +185,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     flagged = sum(p.flagged for a in report.articles for p in a.passages)
     return EXIT_OK if flagged == 0 or args.exit_zero else EXIT_FINDINGS
+
+
+def _check_stream(args: argparse.Namespace, pairs: list[tuple[str, str | None]]) -> int:
+    """``check --stream``: JSONL lines written as articles finish (see mtqa.stream)."""
+    from mtqa import pipeline, stream
+    from mtqa.config import Config
+
+    if len(pairs) != 1 or pairs[0][0] != "jsonl":
+        raise UsageError("--stream writes one report in --format jsonl")
+    if args.no_translate and args.translator:
+        raise UsageError("--translator and --no-translate contradict each other")
+    if args.chunk_size < 1:
+        raise UsageError("--chunk-size must be at least 1")
+    config = Config.load(args.config)
+    options = pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
+                                  quiet=args.quiet or not sys.stderr.isatty())
+    result = stream.run_to_file(args.inputs, config, options, pairs[0][1], args.chunk_size)
+    for problem in result.problems:
+        print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
+    if result.problems:
+        return EXIT_ERROR
+    return EXIT_OK if result.flagged == 0 or args.exit_zero else EXIT_FINDINGS
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
