@@ -82,6 +82,19 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def command_line() -> str:
+    """How this benchmark was started, as a reader would type it in the repository root
+    (``python -m benchmarks.garble.run --n 10``), without this machine's absolute paths."""
+    script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    root = Path(__file__).resolve().parents[1]
+    head = "python"
+    if script is not None and script.suffix == ".py" and script.is_relative_to(root):
+        head = "python -m " + ".".join(script.relative_to(root).with_suffix("").parts)
+    elif sys.argv and sys.argv[0]:
+        head = f"python {sys.argv[0]}"
+    return " ".join([head, *sys.argv[1:]])
+
+
 def save(name: str, data: Mapping[str, Any], settings: Mapping[str, object],
          tables: Iterable[tuple[str, Sequence[Mapping[str, Any]]]] = (), notes: str = "",
          quick: bool = False) -> Path:
@@ -93,7 +106,7 @@ def save(name: str, data: Mapping[str, Any], settings: Mapping[str, object],
     out.mkdir(parents=True, exist_ok=True)
     signature = format_signature(settings, __version__)
     payload = {"benchmark": name, "signature": signature, "machine": machine(),
-               "command": " ".join([Path(sys.executable).name, *sys.argv]), **data}
+               "command": command_line(), **data}
     json_path = out / f"{name}.json"
     json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     md = [f"# {name}\n", f"Signature: `{signature}`\n", f"Command: `{payload['command']}`\n"]

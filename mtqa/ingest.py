@@ -506,43 +506,61 @@ def load(inputs: Sequence[str], cfg: dict[str, Any]) -> tuple[list[Article], lis
     """Read every input; bad files and records become Problems, a missing path an InputError."""
     articles: list[Article] = []
     problems: list[Problem] = []
-    ids: dict[str, str] = {}  # id -> where it was read from
-    files: dict[str, str] = {}  # id -> the file it was read from
-    for source, fmt, name in expand(inputs, cfg):
-        try:
-            if fmt == EMPTY_DIR:
-                exts = " ".join(k for k in cfg["formats"] if k.startswith("."))
-                raise Skip(f"directory has no input files (looked for {exts})")
-            if source == STDIN:
-                data = _read_stdin()
-                name_of_source = STDIN_NAME
-            else:
-                if Path(source).stat().st_size > cfg["max_file_mb"] * 1024 * 1024:
-                    raise Skip(f"file is larger than ingest.max_file_mb = {cfg['max_file_mb']} MB")
-                data = Path(source).read_bytes()
-                name_of_source = source
-            fmt, found = _read_one(name_of_source, data, fmt, cfg, problems, name)
-        except Skip as exc:
-            problems.append(Problem(exc.source or (STDIN_NAME if source == STDIN else source),
-                                    exc.message))
-            continue
-        except OSError as exc:
-            problems.append(Problem(source, f"cannot read: {exc.strerror or exc}"))
-            continue
+    ids = Ids()
+    for item in expand(inputs, cfg):
+        fmt, found = read_input(item, cfg, problems)
         for article in found:
-            where = f"{article.source}:{article.line}" if fmt == "jsonl" else article.source
-            if article.id in ids and files[article.id] != article.source:
-                # The same id from another file (two outlets' "2024-01-27.txt", two exports
-                # numbering records from 1): two articles, so qualify this one by its file.
-                article = _qualified(article, ids)
-            if article.id in ids:
-                problems.append(Problem(where, f"duplicate article id '{article.id}' "
-                                               f"(already read from {ids[article.id]}); skipped"))
-                continue
-            ids[article.id] = where
-            files[article.id] = article.source
-            articles.append(article)
+            admitted = ids.admit(article, fmt, problems)
+            if admitted is not None:
+                articles.append(admitted)
     return articles, problems
+
+
+def read_input(item: InputFile, cfg: dict[str, Any],
+               problems: list[Problem]) -> tuple[str, list[Article]]:
+    """(format used, articles) of one input file; what is wrong with it goes to ``problems``."""
+    source, fmt, name = item
+    try:
+        if fmt == EMPTY_DIR:
+            exts = " ".join(k for k in cfg["formats"] if k.startswith("."))
+            raise Skip(f"directory has no input files (looked for {exts})")
+        if source == STDIN:
+            data = _read_stdin()
+            source_name = STDIN_NAME
+        else:
+            if Path(source).stat().st_size > cfg["max_file_mb"] * 1024 * 1024:
+                raise Skip(f"file is larger than ingest.max_file_mb = {cfg['max_file_mb']} MB")
+            data = Path(source).read_bytes()
+            source_name = source
+        return _read_one(source_name, data, fmt, cfg, problems, name)
+    except Skip as exc:
+        problems.append(Problem(exc.source or (STDIN_NAME if source == STDIN else source), exc.message))
+    except OSError as exc:
+        problems.append(Problem(source, f"cannot read: {exc.strerror or exc}"))
+    return fmt, []
+
+
+class Ids:
+    """The article ids of one run: the same id from another file is qualified by that file (two
+    outlets' ``2024-01-27.txt``, two exports numbering records from 1); the same id twice in
+    one file is a duplicate and skipped."""
+
+    def __init__(self) -> None:
+        self.where: dict[str, str] = {}  # id -> where it was read from
+        self.files: dict[str, str] = {}  # id -> the file it was read from
+
+    def admit(self, article: Article, fmt: str, problems: list[Problem]) -> Article | None:
+        """``article`` (perhaps with a qualified id), or None when it is a duplicate."""
+        where = f"{article.source}:{article.line}" if fmt in ("jsonl", "parquet") else article.source
+        if article.id in self.where and self.files[article.id] != article.source:
+            article = _qualified(article, self.where)
+        if article.id in self.where:
+            problems.append(Problem(where, f"duplicate article id '{article.id}' "
+                                           f"(already read from {self.where[article.id]}); skipped"))
+            return None
+        self.where[article.id] = where
+        self.files[article.id] = article.source
+        return article
 
 
 def _qualified(article: Article, ids: dict[str, str]) -> Article:

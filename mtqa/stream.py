@@ -101,8 +101,9 @@ def iter_articles(inputs: Sequence[str], cfg: dict[str, Any], problems: list[Pro
                   batch_rows: int = 1024) -> Iterator[Article]:
     """Articles of every input in order; bad files and records are appended to ``problems``."""
     cfg = _stream_cfg(cfg)
-    ids: dict[str, str] = {}  # article id -> where it was read (ids are small; texts are not kept)
-    for source, fmt in ingest.expand(inputs, cfg):
+    ids = ingest.Ids()  # ids and where they were read (ids are small; texts are not kept)
+    for item in ingest.expand(inputs, cfg):
+        source, fmt, name = item
         if fmt in ("jsonl", "parquet") and source != ingest.STDIN:
             seen: dict[str, int] = {}
             try:
@@ -116,35 +117,28 @@ def iter_articles(inputs: Sequence[str], cfg: dict[str, Any], problems: list[Pro
                         problems.append(Problem(where, problem))
                         continue
                     try:
-                        article = ingest._record(source, lineno, line, seen)
+                        article = ingest._record(source, lineno, line, seen, name)
                     except ingest.Skip as exc:
                         problems.append(Problem(where, exc.message))
                         continue
                     seen[article.id] = lineno
-                    if fmt == "parquet":
-                        article = replace(article, line=1)  # rows have no line in the file
-                    if article.id in ids:
-                        problems.append(Problem(where, f"duplicate article id '{article.id}' "
-                                                       f"(already read from {ids[article.id]}); skipped"))
+                    admitted = ids.admit(article, fmt, problems)
+                    if admitted is None:
                         continue
-                    ids[article.id] = where
-                    yield article
+                    if fmt == "parquet":
+                        admitted = replace(admitted, line=1)  # rows have no line in the file
+                    yield admitted
             except ingest.Skip as exc:
                 problems.append(Problem(source, exc.message))
             except OSError as exc:
                 problems.append(Problem(source, f"cannot read: {exc.strerror or exc}"))
             continue
         # one article per file (or a small feed): the ordinary reader, one file at a time
-        found, found_problems = ingest.load([source], cfg)
-        problems.extend(found_problems)
+        fmt, found = ingest.read_input(item, cfg, problems)
         for article in found:
-            where = f"{article.source}:{article.line}" if article.line > 1 else article.source
-            if article.id in ids:
-                problems.append(Problem(where, f"duplicate article id '{article.id}' "
-                                               f"(already read from {ids[article.id]}); skipped"))
-                continue
-            ids[article.id] = where
-            yield article
+            admitted = ids.admit(article, fmt, problems)
+            if admitted is not None:
+                yield admitted
 
 
 def chunks(items: Iterator[Article], size: int) -> Iterator[list[Article]]:
