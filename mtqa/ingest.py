@@ -46,7 +46,7 @@ from mtqa.errors import InputError
 from mtqa.model import Article, Note, Problem
 from mtqa.script import in_main_block
 
-VERSION = "1"
+VERSION = "2"
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 EMPTY_DIR = "empty-dir"  # pseudo-format: a directory without any input file in it
