@@ -10,6 +10,8 @@ the signature.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.config import Config
-from mtqa.errors import ConfigError
+from mtqa.errors import ConfigError, ModelError
 from mtqa.model import Article, Passage, Translation
 from mtqa.translate.cache import TranslationCache, cache_key
 from mtqa.translate.split import split_long
@@ -248,3 +250,35 @@ class Translator(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+CONVERTED_MARKER = ".complete"  # written last into a converted model directory
+
+
+def convert_once(target: Path, build: Callable[[Path], None], what: str) -> Path:
+    """``target``, a converted model directory, built by ``build(tmp)`` on first use.
+
+    The conversion writes into a private temporary directory that is renamed into place only when
+    complete (marked by :data:`CONVERTED_MARKER`), so a killed conversion leaves nothing
+    half-written and concurrent processes never read a partial copy. A failure is a ModelError
+    naming ``what``."""
+    if (target / CONVERTED_MARKER).exists():
+        return target
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+        build(tmp)
+        (tmp / CONVERTED_MARKER).touch()
+    except ModelError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ModelError(f"cannot convert {what}: {type(exc).__name__}: {exc}") from None
+    try:
+        tmp.rename(target)
+    except OSError:  # another process finished first; its copy is as good as ours
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (target / CONVERTED_MARKER).exists():
+            raise ModelError(f"cannot write converted model to {target}") from None
+    return target

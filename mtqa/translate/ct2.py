@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,10 @@ from mtqa.config import Config
 from mtqa.errors import ConfigError, ModelError
 from mtqa.model import Translation
 from mtqa.store import digest, file_sha256
+from mtqa.translate.base import CONVERTED_MARKER, convert_once
 from mtqa.translate.hf import Seq2SeqTranslator, is_local
 
-MARKER = ".complete"
+MARKER = CONVERTED_MARKER
 ENGINES = ("auto", "ctranslate2", "transformers")
 QUANTIZATIONS = ("int8", "int8_float32", "int16", "float32", "float16", "bfloat16", "int8_float16",
                  "int8_bfloat16")
@@ -88,31 +88,16 @@ def converted_dir(model_id: str, revision: str, quantization: str) -> Path:
     rev = f"dir:{dir_hash(Path(source))}" if is_local(model_id) else revision
     key = digest(model_id if not is_local(model_id) else "local", rev, quantization, ctranslate2.__version__)
     target = cache_root() / "ct2" / key
-    if (target / MARKER).exists():
-        return target
-    tmp = target.with_name(f"{key}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+
+    def build(tmp: Path) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         TransformersConverter(source).convert(str(tmp), quantization=quantization, force=True)
         (tmp / "source.txt").write_text(f"{model_id}\n{rev}\n{quantization}\nctranslate2 "
                                         f"{ctranslate2.__version__}\n", encoding="utf-8")
-        (tmp / MARKER).touch()
-    except ModelError:
-        raise
-    except Exception as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ModelError(f"cannot convert {model_id} for CTranslate2: {type(exc).__name__}: {exc}") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp.rename(target)
-    except OSError:  # another process finished first; its copy is as good as ours
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (target / MARKER).exists():
-            raise ModelError(f"cannot write converted model to {target}") from None
-    return target
+
+    return convert_once(target, build, f"{model_id} for CTranslate2")
 
 
 class CT2Seq2SeqTranslator(Seq2SeqTranslator):

@@ -12,8 +12,6 @@ name and renamed into place, so a killed conversion never leaves a half-written 
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,10 @@ from mtqa.config import Config
 from mtqa.errors import ConfigError, ModelError
 from mtqa.model import Translation
 from mtqa.store import file_sha256
+from mtqa.translate.base import CONVERTED_MARKER, convert_once
 from mtqa.translate.causal import CausalTranslator, chat_parts_from_template
 
-MARKER = ".complete"
+MARKER = CONVERTED_MARKER
 
 
 def converted_dir(gguf: str | Path, sha256: str | None = None) -> Path:
@@ -36,11 +35,8 @@ def converted_dir(gguf: str | Path, sha256: str | None = None) -> Path:
         raise ModelError(f"GGUF file {path} does not exist")
     digest = sha256 or file_sha256(path)
     target = cache_root() / "gguf" / digest
-    if (target / MARKER).exists():
-        return target
-    tmp = target.with_name(f"{digest}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+
+    def build(tmp: Path) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -56,20 +52,8 @@ def converted_dir(gguf: str | Path, sha256: str | None = None) -> Path:
         model.save_pretrained(tmp, safe_serialization=True)
         tok.save_pretrained(tmp)
         (tmp / "source.txt").write_text(f"{path}\nsha256 {digest}\n", encoding="utf-8")
-        (tmp / MARKER).touch()
-    except ModelError:
-        raise
-    except Exception as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ModelError(f"cannot convert GGUF file {path}: {type(exc).__name__}: {exc}") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp.rename(target)
-    except OSError:  # another process finished first; its copy is as good as ours
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (target / MARKER).exists():
-            raise ModelError(f"cannot write converted model to {target}") from None
-    return target
+
+    return convert_once(target, build, f"GGUF file {path}")
 
 
 ENGINES = ("auto", "llama.cpp", "transformers")
