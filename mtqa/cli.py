@@ -22,7 +22,9 @@ from mtqa import __version__
 from mtqa.errors import ConfigError, MtqaError
 
 if TYPE_CHECKING:
-    from mtqa.model import Report
+    from mtqa.config import Config
+    from mtqa.model import Problem, Report
+    from mtqa.pipeline import RunOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -152,7 +154,8 @@ def _write(report: Report, pairs: list[tuple[str, str | None]]) -> None:
         raise BrokenPipeError
 
 
-def _run(args: argparse.Namespace, config_path: str | None) -> Report:
+def _settings(args: argparse.Namespace, config_path: str | None) -> tuple[Config, RunOptions]:
+    """The configuration and run options of ``check``/``gate`` (shared by every engine)."""
     from mtqa import pipeline
     from mtqa.config import Config
 
@@ -160,8 +163,14 @@ def _run(args: argparse.Namespace, config_path: str | None) -> Report:
         raise UsageError("--translator and --no-translate contradict each other")
     config = Config.load(config_path)
     quiet = args.quiet or not sys.stderr.isatty()
-    options = pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
-                                  quiet=quiet)
+    return config, pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
+                                       quiet=quiet)
+
+
+def _run(args: argparse.Namespace, config_path: str | None) -> Report:
+    from mtqa import pipeline
+
+    config, options = _settings(args, config_path)
     engine = args.engine or config.get("engine.name")
     if engine == "ray":
         from mtqa import distributed
@@ -180,7 +189,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         _write(report, pairs)
     finally:
-        _print_problems(report)
+        _print_problems(report.problems)
     if report.problems:
         return EXIT_ERROR
     flagged = sum(p.flagged for a in report.articles for p in a.passages)
@@ -189,21 +198,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _check_stream(args: argparse.Namespace, pairs: list[tuple[str, str | None]]) -> int:
     """``check --stream``: JSONL lines written as articles finish (see mtqa.stream)."""
-    from mtqa import pipeline, stream
-    from mtqa.config import Config
+    from mtqa import stream
 
     if len(pairs) != 1 or pairs[0][0] != "jsonl":
         raise UsageError("--stream writes one report in --format jsonl")
-    if args.no_translate and args.translator:
-        raise UsageError("--translator and --no-translate contradict each other")
     if args.chunk_size < 1:
         raise UsageError("--chunk-size must be at least 1")
-    config = Config.load(args.config)
-    options = pipeline.RunOptions(translators=args.translator, translate=not args.no_translate,
-                                  quiet=args.quiet or not sys.stderr.isatty())
+    config, options = _settings(args, args.config)
     result = stream.run_to_file(args.inputs, config, options, pairs[0][1], args.chunk_size)
-    for problem in result.problems:
-        print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
+    _print_problems(result.problems)
     if result.problems:
         return EXIT_ERROR
     return EXIT_OK if result.flagged == 0 or args.exit_zero else EXIT_FINDINGS
@@ -220,15 +223,15 @@ def cmd_gate(args: argparse.Namespace) -> int:
     try:
         _write(report, pairs)
     finally:
-        _print_problems(report)
+        _print_problems(report.problems)
     print(f"mtqa gate: {'PASS' if report.gate.passed else 'FAIL'}", file=sys.stderr)
     if report.problems:
         return EXIT_ERROR
     return EXIT_OK if report.gate.passed else EXIT_FINDINGS
 
 
-def _print_problems(report: Report) -> None:
-    for problem in report.problems:
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
         print(f"mtqa: error: {problem.source}: {problem.message}", file=sys.stderr)
 
 
