@@ -16,6 +16,22 @@ def shared_path() -> Path:
     return Path(env) if env else REPO.parent / "shared"
 
 
+def count_scored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, record how many passages each call of ``checks.evidence_for`` scores (the
+    returned list grows as they run): what a cache or a restart did not have to recompute."""
+    from mtqa import checks
+
+    scored: list[int] = []
+    real = checks.evidence_for
+
+    def counting(contexts, cfg, calib=None):  # type: ignore[no-untyped-def]
+        scored.append(len(contexts))
+        return real(contexts, cfg, calib)
+
+    monkeypatch.setattr(checks, "evidence_for", counting)
+    return scored
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     path = shared_path()

@@ -25,6 +25,7 @@ from mtqa.crosscheck import grouping
 from mtqa.model import Flag
 from mtqa.report import render
 from mtqa.script import fold_lookup
+from tests.conftest import count_scored
 
 # ---------------------------------------------------------------- the store
 
@@ -274,14 +275,7 @@ def test_changed_article_or_setting_is_recomputed(tmp_path: Path, examples_dir: 
     config = _cfg(tmp_path)
     _report([str(src)], config, translate=False)
 
-    scored: list[int] = []
-    real = checks.evidence_for
-
-    def counting(contexts, cfg, calib=None):  # type: ignore[no-untyped-def]
-        scored.append(len(contexts))
-        return real(contexts, cfg, calib)
-
-    monkeypatch.setattr(checks, "evidence_for", counting)
+    scored = count_scored(monkeypatch)
     text = (src / "fa_iran.txt").read_text(encoding="utf-8")
     (src / "fa_iran.txt").write_text(text.replace("\n", " \n", 1), encoding="utf-8")  # one edit
     report = json.loads(_report([str(src)], config, translate=False))

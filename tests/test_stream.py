@@ -9,9 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mtqa import checks, cli, pipeline, stream
+from mtqa import cli, pipeline, stream
 from mtqa.config import Config
 from mtqa.report import render
+from tests.conftest import count_scored
 
 
 def _cfg(tmp_path: Path, name: str = "results.sqlite", **ingest: object) -> Config:
@@ -122,14 +123,7 @@ def test_killed_run_restarts_without_redoing_finished_work(tmp_path: Path, input
     assert len(partial) == 3
     monkeypatch.delenv(stream.ABORT_ENV)
 
-    scored: list[int] = []
-    real = checks.evidence_for
-
-    def counting(contexts, cfg, calib=None):  # type: ignore[no-untyped-def]
-        scored.append(len(contexts))
-        return real(contexts, cfg, calib)
-
-    monkeypatch.setattr(checks, "evidence_for", counting)
+    scored = count_scored(monkeypatch)
     result = stream.run_to_file(inputs, config, pipeline.RunOptions(translate=False), str(out), 2)
     assert out.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
     arts = [json.loads(x)["article"] for x in fresh.read_text(encoding="utf-8").splitlines()[:-1]]
