@@ -72,11 +72,6 @@ class Context:
             self._cache["tokens"] = tokens(self.text, self.start, self.end)
         return self._cache["tokens"]
 
-    def para_tokens(self) -> list[Token]:
-        if "ptokens" not in self._cache:
-            self._cache["ptokens"] = tokens(self.text, self.para_start, self.para_end)
-        return self._cache["ptokens"]
-
     def para(self, name: str, make: Callable[[], Any]) -> Any:
         """The paragraph-level value ``name``, computed by ``make`` once per paragraph."""
         key = (name, self.para_start, self.para_end)
